@@ -1,0 +1,139 @@
+/* conv2d problem rules: validation, tensor sizes, operation counts. */
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "conv2d.h"
+
+/* Multiplies sizes with an overflow check; false when the product exceeds
+ * KB_MAX_TENSOR_ELEMS. */
+static bool checked_product(const int64_t *factors, int n, int64_t *product) {
+    int64_t p = 1;
+    for (int i = 0; i < n; i++) {
+        if (__builtin_mul_overflow(p, factors[i], &p) || p > KB_MAX_TENSOR_ELEMS) return false;
+    }
+    *product = p;
+    return true;
+}
+
+kb_status kb_conv2d_validate(const kb_conv2d_shape *s, char *why, size_t why_len) {
+    const struct {
+        const char *field; /* benchdnn descriptor letters */
+        int64_t value;
+        int64_t min;
+    } fields[] = {
+        {"mb", s->batch, 1},        {"ic", s->in_channels, 1}, {"ih", s->in_height, 1},
+        {"iw", s->in_width, 1},     {"oc", s->out_channels, 1}, {"oh", s->out_height, 1},
+        {"ow", s->out_width, 1},    {"kh", s->kernel_h, 1},     {"kw", s->kernel_w, 1},
+        {"sh", s->stride_h, 1},     {"sw", s->stride_w, 1},     {"ph", s->pad_top, 0},
+        {"pw", s->pad_left, 0},     {"dh", s->dilation_h, 0},   {"dw", s->dilation_w, 0},
+    };
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+        if (fields[i].value < fields[i].min) {
+            snprintf(why, why_len, "%s: %" PRId64 " must be >= %" PRId64, fields[i].field,
+                     fields[i].value, fields[i].min);
+            return KB_ERR_INVALID;
+        }
+        if (fields[i].value > KB_MAX_DIM) {
+            snprintf(why, why_len, "%s: %" PRId64 " exceeds the limit %" PRId64, fields[i].field,
+                     fields[i].value, KB_MAX_DIM);
+            return KB_ERR_INVALID;
+        }
+    }
+    const int64_t oh = kb_conv2d_out_size(s->in_height, s->kernel_h, s->stride_h, s->pad_top,
+                                          s->dilation_h);
+    const int64_t ow = kb_conv2d_out_size(s->in_width, s->kernel_w, s->stride_w, s->pad_left,
+                                          s->dilation_w);
+    if (oh < 1 || oh != s->out_height) {
+        snprintf(why, why_len,
+                 "oh: %" PRId64 " does not follow from ih, kh, sh, ph, dh (they give %" PRId64 ")",
+                 s->out_height, oh);
+        return KB_ERR_INVALID;
+    }
+    if (ow < 1 || ow != s->out_width) {
+        snprintf(why, why_len,
+                 "ow: %" PRId64 " does not follow from iw, kw, sw, pw, dw (they give %" PRId64 ")",
+                 s->out_width, ow);
+        return KB_ERR_INVALID;
+    }
+    const struct {
+        const char *name;
+        int64_t dims[4];
+    } tensors[] = {
+        {"src (mb*ic*ih*iw)", {s->batch, s->in_channels, s->in_height, s->in_width}},
+        {"dst (mb*oc*oh*ow)", {s->batch, s->out_channels, s->out_height, s->out_width}},
+        {"weights (oc*ic*kh*kw)", {s->out_channels, s->in_channels, s->kernel_h, s->kernel_w}},
+        /* The reduction and the im2col matrix of one image must fit as well. */
+        {"im2col (oh*ow*ic*kh*kw)", {s->out_height * s->out_width, s->in_channels, s->kernel_h,
+                                     s->kernel_w}},
+    };
+    for (size_t i = 0; i < sizeof tensors / sizeof tensors[0]; i++) {
+        int64_t elems;
+        if (!checked_product(tensors[i].dims, 4, &elems)) {
+            snprintf(why, why_len, "%s: more than 2^40 elements (%" PRId64 "*%" PRId64 "*%" PRId64
+                     "*%" PRId64 ")", tensors[i].name, tensors[i].dims[0], tensors[i].dims[1],
+                     tensors[i].dims[2], tensors[i].dims[3]);
+            return KB_ERR_INVALID;
+        }
+    }
+    return KB_OK;
+}
+
+size_t kb_conv2d_arg_elems(const kb_conv2d_shape *s, kb_direction direction, kb_arg arg) {
+    const size_t src = (size_t)(s->batch * s->in_channels * s->in_height * s->in_width);
+    const size_t dst = (size_t)(s->batch * s->out_channels * s->out_height * s->out_width);
+    const size_t weights = (size_t)(s->out_channels * s->in_channels * s->kernel_h * s->kernel_w);
+    const size_t bias = (size_t)s->out_channels;
+    switch (direction) {
+    case KB_DIR_FWD:
+        switch (arg) {
+        case KB_ARG_SRC: return src;
+        case KB_ARG_WEIGHTS: return weights;
+        case KB_ARG_BIAS: return bias;
+        case KB_ARG_DST: return dst;
+        default: return 0;
+        }
+    case KB_DIR_BWD_DATA:
+        switch (arg) {
+        case KB_ARG_DIFF_DST: return dst;
+        case KB_ARG_WEIGHTS: return weights;
+        case KB_ARG_DIFF_SRC: return src;
+        default: return 0;
+        }
+    case KB_DIR_BWD_WEIGHTS:
+        switch (arg) {
+        case KB_ARG_SRC: return src;
+        case KB_ARG_DIFF_DST: return dst;
+        case KB_ARG_DIFF_WEIGHTS: return weights;
+        case KB_ARG_DIFF_BIAS: return bias;
+        default: return 0;
+        }
+    case KB_DIR_COUNT: break;
+    }
+    return 0;
+}
+
+bool kb_conv2d_arg_is_output(kb_direction direction, kb_arg arg) {
+    switch (direction) {
+    case KB_DIR_FWD: return arg == KB_ARG_DST;
+    case KB_DIR_BWD_DATA: return arg == KB_ARG_DIFF_SRC;
+    case KB_DIR_BWD_WEIGHTS: return arg == KB_ARG_DIFF_WEIGHTS || arg == KB_ARG_DIFF_BIAS;
+    case KB_DIR_COUNT: break;
+    }
+    return false;
+}
+
+int64_t kb_conv2d_reduction_length(const kb_conv2d_shape *s, kb_direction direction) {
+    switch (direction) {
+    case KB_DIR_FWD: return s->in_channels * s->kernel_h * s->kernel_w;
+    case KB_DIR_BWD_DATA: return s->out_channels * s->kernel_h * s->kernel_w;
+    case KB_DIR_BWD_WEIGHTS: return s->batch * s->out_height * s->out_width;
+    case KB_DIR_COUNT: break;
+    }
+    return 0;
+}
+
+double kb_conv2d_flops(const kb_conv2d_shape *s) {
+    return 2.0 * (double)s->batch * (double)s->out_channels * (double)s->out_height *
+           (double)s->out_width * (double)s->in_channels * (double)s->kernel_h *
+           (double)s->kernel_w;
+}

@@ -1,0 +1,31 @@
+/* The oracle: plain loops, double accumulators, one thread. Never built with
+ * -ffast-math or ISA flags; nothing here is ever optimised. */
+#ifndef KB_REFERENCE_H
+#define KB_REFERENCE_H
+
+#include "kernbench/problem.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* For every output element, the sum of the absolute values of the terms that
+ * make it up (|bias| + sum |src*weight| for conv2d forward), in double. The
+ * checker scales its tolerance by it: the rounding error of any float
+ * summation order is bounded by (terms) * eps * this magnitude. */
+typedef struct kb_ref_magnitudes {
+    double *tensor[KB_ARG_COUNT];
+} kb_ref_magnitudes;
+
+/* Computes the outputs of `problem` into the output slots of `args`, each
+ * element rounded once from its double sum. `magnitudes` may be NULL. */
+kb_status kb_reference_run(const kb_problem *problem, const kb_args *args,
+                           const kb_ref_magnitudes *magnitudes);
+
+void kb_ref_conv2d_fwd(const kb_conv2d_shape *shape, const float *src, const float *weights,
+                       const float *bias, float *dst, double *magnitude);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
