@@ -1,1 +1,366 @@
-int main() { return 0; }
+// bench: checks every selected variant against the reference, times it with
+// Google Benchmark, prints a table and appends one CSV row per (shape,
+// direction, threads, variant). The only C++ in kernbench: the Google
+// Benchmark glue. Everything else (CLI, shapes, checking, CSV) is C in bench/.
+#include <benchmark/benchmark.h>
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+extern "C" {
+#include "case.h"
+#include "cli.h"
+#include "csv.h"
+#include "shapes.h"
+#include "sysinfo.h"
+}
+
+namespace {
+
+// Collects the per-repetition wall time of one benchmark, ignoring Google
+// Benchmark's own aggregates (we compute median, min, max and CV ourselves).
+class CollectingReporter : public benchmark::BenchmarkReporter {
+  public:
+    std::vector<double> seconds;
+    std::string error;
+    bool ReportContext(const Context &) override { return true; }
+    void ReportRuns(const std::vector<Run> &runs) override {
+        for (const Run &run : runs) {
+            if (run.error_occurred)
+                error = run.error_message;
+            else if (run.run_type == Run::RT_Iteration && run.iterations > 0)
+                seconds.push_back(run.real_accumulated_time / static_cast<double>(run.iterations));
+        }
+    }
+};
+
+struct Row {
+    const kb_shape *shape;
+    kb_direction direction;
+    const char *variant;
+    std::string variant_isa;
+    int threads = 0;
+    int reps = 0;
+    bool timed = false;
+    double median_ms = 0, min_ms = 0, max_ms = 0, cv_pct = 0;
+    double gflops = 0, gbps = 0, prepare_ms = 0;
+    bool checked = false;
+    kb_check_result check{};
+    std::string verdict; // PASS, FAIL, SKIP, ERROR, UNCHECKED
+    std::string note;
+    double ratio_to_onednn = NAN;
+};
+
+struct Stats {
+    double median, min, max, cv_pct;
+};
+
+Stats summarize(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    const size_t n = v.size();
+    Stats s{};
+    s.median = n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+    s.min = v.front();
+    s.max = v.back();
+    double mean = 0;
+    for (double x : v) mean += x;
+    mean /= static_cast<double>(n);
+    double var = 0;
+    for (double x : v) var += (x - mean) * (x - mean);
+    s.cv_pct = n > 1 ? 100.0 * std::sqrt(var / static_cast<double>(n - 1)) / mean : 0.0;
+    return s;
+}
+
+std::string format_error(double value) {
+    char buf[32];
+    snprintf(buf, sizeof buf, "%.3g", value);
+    return buf;
+}
+
+// Times `prepared` on `c` with Google Benchmark: real time, `reps` repetitions
+// of at least `min_time` seconds each. Returns false with `error` set when the
+// variant reported an error.
+bool time_variant(kb_prepared *prepared, const kb_case *c, const kb_options &o, Stats *stats,
+                  std::string *error) {
+    CollectingReporter reporter;
+    benchmark::RegisterBenchmark("kb", [prepared, c](benchmark::State &state) {
+        for (auto _ : state) {
+            kb_status status = kb_prepared_run(prepared, c);
+            if (status != KB_OK) {
+                state.SkipWithError(kb_status_name(status));
+                break;
+            }
+        }
+    })
+        ->UseRealTime()
+        ->Repetitions(o.reps)
+        ->MinTime(o.min_time_s)
+        ->Unit(benchmark::kMillisecond);
+    benchmark::RunSpecifiedBenchmarks(&reporter);
+    benchmark::ClearRegisteredBenchmarks();
+    if (!reporter.error.empty() || reporter.seconds.empty()) {
+        *error = reporter.error.empty() ? "no timing collected" : reporter.error;
+        return false;
+    }
+    *stats = summarize(reporter.seconds);
+    return true;
+}
+
+std::string csv_line(const kb_sysinfo &info, const kb_options &o, const Row &r) {
+    char buf[2048];
+    auto num = [](double v, const char *fmt) {
+        if (std::isnan(v)) return std::string();
+        char b[48];
+        snprintf(b, sizeof b, fmt, v);
+        return std::string(b);
+    };
+    const bool t = r.timed, k = r.checked;
+    snprintf(buf, sizeof buf,
+             "%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%d,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n",
+             info.run_id, info.timestamp, info.git_commit, info.host, info.cpu_model,
+             kb_isa_name(kb_cpu_isa()), kb_kernel_name(o.kernel), kb_direction_name(r.direction),
+             r.variant, r.variant_isa.c_str(), r.shape->descriptor, r.shape->label, r.threads,
+             t ? std::to_string(r.reps).c_str() : "", t ? num(r.median_ms, "%.6g").c_str() : "",
+             t ? num(r.min_ms, "%.6g").c_str() : "", t ? num(r.max_ms, "%.6g").c_str() : "",
+             t ? num(r.cv_pct, "%.3g").c_str() : "", t ? num(r.gflops, "%.5g").c_str() : "",
+             t ? num(r.gbps, "%.5g").c_str() : "",
+             (t || k) ? num(r.prepare_ms, "%.4g").c_str() : "", k ? "real" : "",
+             k ? format_error(r.check.max_abs_err).c_str() : "",
+             k ? format_error(r.check.max_rel_err).c_str() : "", r.verdict.c_str(),
+             num(r.ratio_to_onednn, "%.3f").c_str(), r.note.c_str());
+    return buf;
+}
+
+void print_row(const Row &r) {
+    char timing[96] = "", ratio[16] = "", err[16] = "";
+    if (r.timed)
+        snprintf(timing, sizeof timing, "%10.4f %10.4f %10.4f %6.1f %9.2f", r.median_ms, r.min_ms,
+                 r.max_ms, r.cv_pct, r.gflops);
+    if (!std::isnan(r.ratio_to_onednn)) snprintf(ratio, sizeof ratio, "%.2f", r.ratio_to_onednn);
+    if (r.checked) snprintf(err, sizeof err, "%.2g", r.check.max_rel_err);
+    printf("  %-12s %3d %-50s %9s %9s  %-7s %s\n", r.variant, r.threads, timing, ratio, err,
+           r.verdict.c_str(), r.note.c_str());
+}
+
+void print_list(const kb_options &o) {
+    printf("CPU ISA: %s (cap with KB_MAX_ISA=scalar|avx2|avx512)\n\n", kb_isa_name(kb_cpu_isa()));
+    printf("%-8s %-12s %-12s %-7s %-10s %s\n", "kernel", "direction", "variant", "isa", "status",
+           "summary");
+    for (size_t i = 0; i < kb_registry_size(); i++) {
+        const kb_variant *v = kb_registry_get(i);
+        if (o.kernel_given && v->kernel != o.kernel) continue;
+        std::string status = kb_cpu_has(v->required_isa) ? "available" : "skipped";
+        printf("%-8s %-12s %-12s %-7s %-10s %s%s%s\n", kb_kernel_name(v->kernel),
+               kb_direction_name(v->direction), v->name, kb_isa_name(v->required_isa),
+               status.c_str(), v->summary ? v->summary : "",
+               kb_cpu_has(v->required_isa) ? "" : " -- skipped: ",
+               kb_cpu_has(v->required_isa) ? ""
+               : v->required_isa == KB_ISA_AVX512 ? "the CPU lacks AVX-512 (or KB_MAX_ISA caps it)"
+                                                  : "the CPU lacks AVX2+FMA (or KB_MAX_ISA caps it)");
+    }
+    for (size_t i = 0; i < kb_registry_absent_size(); i++) {
+        const kb_absent_variant *a = kb_registry_absent_get(i);
+        if (o.kernel_given && a->kernel != o.kernel) continue;
+        printf("%-8s %-12s %-12s %-7s %-10s not in this build: %s\n", kb_kernel_name(a->kernel),
+               kb_direction_name(a->direction), a->name, "-", "absent", a->why);
+    }
+    printf("\nshape sets:");
+    for (int k = 0; k < KB_KERNEL_COUNT; k++) {
+        if (o.kernel_given && k != o.kernel) continue;
+        char names[256];
+        kb_shape_set_names(static_cast<kb_kernel>(k), names, sizeof names);
+        printf(" %s: %s", kb_kernel_name(static_cast<kb_kernel>(k)), names);
+    }
+    printf("\n");
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+    kb_sysinfo info;
+    kb_sysinfo_read(&info);
+
+    // --benchmark_* flags go to Google Benchmark, the rest to our parser.
+    std::vector<char *> ours{argv[0]}, theirs{argv[0]};
+    for (int i = 1; i < argc; i++)
+        (std::strncmp(argv[i], "--benchmark_", 12) == 0 ? theirs : ours).push_back(argv[i]);
+    kb_options o;
+    char why[1024];
+    if (kb_options_parse(static_cast<int>(ours.size()), ours.data(), info.cores, &o, why,
+                         sizeof why) != 0) {
+        fprintf(stderr, "bench: %s\n", why);
+        return 2;
+    }
+    if (o.help) {
+        fputs(kb_usage, stdout);
+        return 0;
+    }
+    if (o.list) {
+        print_list(o);
+        return 0;
+    }
+
+    kb_shape_list shapes;
+    if (kb_shapes_resolve(o.kernel, o.shape_spec, o.batch, &shapes, why, sizeof why) != KB_OK) {
+        fprintf(stderr, "bench: %s\n", why);
+        return 2;
+    }
+    // Refuse up front what cannot fit, before any row is written.
+    for (size_t s = 0; s < shapes.count; s++) {
+        for (size_t d = 0; d < o.n_directions; d++) {
+            kb_problem problem = shapes.items[s].problem;
+            problem.direction = o.directions[d];
+            if (kb_case_check_memory(&problem, why, sizeof why) != KB_OK) {
+                fprintf(stderr, "bench: %s\n", why);
+                kb_shape_list_free(&shapes);
+                return 2;
+            }
+        }
+    }
+    std::string csv_path = o.csv_path ? o.csv_path
+                                      : std::string("results/") + info.host + "-" + info.date +
+                                            "-" + kb_kernel_name(o.kernel) + ".csv";
+    if (kb_csv_check(csv_path.c_str(), o.csv_path == nullptr, why, sizeof why) != 0) {
+        fprintf(stderr, "bench: %s\n", why);
+        kb_shape_list_free(&shapes);
+        return 2;
+    }
+    for (size_t i = 0; i < o.n_threads; i++)
+        if (o.threads[i] > info.pus)
+            fprintf(stderr, "bench: warning: --threads %d exceeds the %d hardware threads\n",
+                    o.threads[i], info.pus);
+
+    int bench_argc = static_cast<int>(theirs.size());
+    benchmark::Initialize(&bench_argc, theirs.data());
+    if (benchmark::ReportUnrecognizedArguments(bench_argc, theirs.data())) return 2;
+
+    printf("kernbench %s on %s (%s, %d cores, ISA %s); %d reps x >= %gs; CSV: %s\n",
+           info.git_commit, info.host, info.cpu_model, info.cores, kb_isa_name(kb_cpu_isa()),
+           o.reps, o.min_time_s, csv_path.c_str());
+    printf("  %-12s %3s %10s %10s %10s %6s %9s %9s %9s  %s\n", "variant", "thr", "median_ms",
+           "min_ms", "max_ms", "cv%", "GFLOP/s", "/onednn", "rel_err", "verdict");
+
+    bool any_fail = false, csv_failed = false;
+    for (size_t s = 0; s < shapes.count && !csv_failed; s++) {
+        const kb_shape &shape = shapes.items[s];
+        for (size_t d = 0; d < o.n_directions && !csv_failed; d++) {
+            kb_problem problem = shape.problem;
+            problem.direction = o.directions[d];
+            const kb_variant *variants[KB_MAX_LIST];
+            const size_t n_variants =
+                kb_registry_select(o.kernel, problem.direction, o.variants, o.n_variants,
+                                   variants, KB_MAX_LIST);
+            const double flops = kb_problem_flops(&problem);
+            printf("%s %s %s (%.3g GFLOP)\n", shape.label[0] ? shape.label : "-",
+                   shape.descriptor, kb_direction_name(problem.direction), flops * 1e-9);
+            fflush(stdout);
+            kb_case c;
+            if (kb_case_init(&c, &problem, KB_FILL_REAL, 42 + s, why, sizeof why) != KB_OK) {
+                fprintf(stderr, "bench: %s\n", why);
+                kb_shape_list_free(&shapes);
+                return 2;
+            }
+            for (size_t t = 0; t < o.n_threads && !csv_failed; t++) {
+                const int threads = o.threads[t];
+                // Placement and the OpenMP pool belong to bench, not to kernels;
+                // oneDNN (OpenMP runtime) reads the same setting.
+                omp_set_num_threads(threads);
+                std::vector<Row> rows;
+                for (size_t v = 0; v < n_variants; v++) {
+                    const kb_variant *variant = variants[v];
+                    if (variant->single_threaded && threads != 1) continue;
+                    Row r;
+                    r.shape = &shape;
+                    r.direction = problem.direction;
+                    r.variant = variant->name;
+                    r.variant_isa = kb_isa_name(variant->required_isa);
+                    r.threads = threads;
+                    const char *why_not = nullptr;
+                    if (!kb_variant_usable(variant, &problem, &why_not)) {
+                        r.verdict = "SKIP";
+                        r.note = why_not ? why_not : "declined";
+                        rows.push_back(r);
+                        continue;
+                    }
+                    kb_prepared prepared;
+                    kb_status status = kb_prepared_init(&prepared, variant, &c, threads);
+                    if (status != KB_OK) {
+                        r.verdict = "ERROR";
+                        r.note = std::string("prepare: ") + kb_status_name(status);
+                        any_fail = true;
+                        rows.push_back(r);
+                        continue;
+                    }
+                    r.prepare_ms = prepared.prepare_ms;
+                    r.variant_isa = kb_prepared_isa(&prepared);
+                    // The check run doubles as the warm-up run.
+                    if (o.no_check) {
+                        status = kb_prepared_run(&prepared, &c);
+                        r.verdict = "UNCHECKED";
+                    } else {
+                        status = kb_case_run_and_check(&prepared, &c, &r.check);
+                        r.checked = status == KB_OK;
+                        r.verdict = r.check.pass ? "PASS" : "FAIL";
+                        if (r.checked && !r.check.pass) {
+                            any_fail = true;
+                            r.note = std::to_string(r.check.mismatches) +
+                                     " elements outside tolerance";
+                        }
+                    }
+                    if (status != KB_OK) {
+                        r.verdict = "ERROR";
+                        r.note = std::string("run: ") + kb_status_name(status);
+                        any_fail = true;
+                    } else {
+                        Stats stats;
+                        std::string error;
+                        r.reps = o.reps;
+                        if (time_variant(&prepared, &c, o, &stats, &error)) {
+                            r.timed = true;
+                            r.median_ms = stats.median * 1e3;
+                            r.min_ms = stats.min * 1e3;
+                            r.max_ms = stats.max * 1e3;
+                            r.cv_pct = stats.cv_pct;
+                            r.gflops = flops / stats.median * 1e-9;
+                            r.gbps = kb_problem_min_bytes(&problem) / stats.median * 1e-9;
+                        } else {
+                            r.verdict = "ERROR";
+                            r.note = "timing: " + error;
+                            any_fail = true;
+                        }
+                    }
+                    kb_prepared_release(&prepared);
+                    rows.push_back(r);
+                }
+                double onednn_gflops = NAN;
+                for (const Row &r : rows)
+                    if (r.timed && std::strcmp(r.variant, "onednn") == 0) onednn_gflops = r.gflops;
+                std::string text;
+                for (Row &r : rows) {
+                    if (r.timed && onednn_gflops > 0) r.ratio_to_onednn = r.gflops / onednn_gflops;
+                    print_row(r);
+                    text += csv_line(info, o, r);
+                }
+                fflush(stdout);
+                if (!text.empty() && kb_csv_append(csv_path.c_str(), text.c_str(), why,
+                                                   sizeof why) != 0) {
+                    fprintf(stderr, "bench: %s\n", why);
+                    csv_failed = true;
+                }
+            }
+            kb_case_free(&c);
+        }
+    }
+    kb_shape_list_free(&shapes);
+    if (csv_failed) return 1;
+    if (any_fail) {
+        fprintf(stderr, "bench: at least one row FAILED its check or reported an error\n");
+        return 1;
+    }
+    return 0;
+}

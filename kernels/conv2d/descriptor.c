@@ -1,7 +1,7 @@
 /* benchdnn-style conv2d descriptors: "mb1ic64ih56oc64oh56kh3ph1".
  *
- * Grammar: a sequence of <field><integer> tokens, optionally separated by '_',
- * optionally ending with n"name" (ignored here; shape sets keep the name).
+ * Grammar: a sequence of <field><integer> tokens, optionally separated by '_'
+ * or blanks, optionally ending with n"name" (ignored here; shape sets keep the name).
  * Fields: g mb ic ih iw oc oh ow kh kw sh sw ph pw dh dw (g must be 1).
  * Defaults and inference follow benchdnn:
  *   - mb defaults to 2; strides to 1; dilations to 0;
@@ -37,7 +37,7 @@ kb_status kb_conv2d_parse(const char *descriptor, kb_conv2d_shape *shape, char *
         return KB_ERR_INVALID;
     }
     while (*c) {
-        if (*c == '_') {
+        if (*c == '_' || *c == ' ' || *c == '\t') {
             c++;
             continue;
         }
@@ -70,8 +70,8 @@ kb_status kb_conv2d_parse(const char *descriptor, kb_conv2d_shape *shape, char *
         char *end;
         long long value = strtoll(c, &end, 10);
         if (errno == ERANGE || value > KB_MAX_DIM) {
-            snprintf(why, why_len, "%s: %.20s exceeds the limit %" PRId64, field_names[field], c,
-                     KB_MAX_DIM);
+            snprintf(why, why_len, "%s: %.*s exceeds the limit %" PRId64, field_names[field],
+                     (int)(end - c), c, KB_MAX_DIM);
             return KB_ERR_INVALID;
         }
         if (given[field]) {

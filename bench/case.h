@@ -1,0 +1,62 @@
+/* A checked case: one problem with its inputs, the reference outputs, and the
+ * life cycle of one variant on it (workspace, prepare, run, compare, release).
+ * bench and the tests drive variants only through this file. */
+#ifndef KB_CASE_H
+#define KB_CASE_H
+
+#include "check.h"
+#include "kernbench/kernbench.h"
+#include "reference.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct kb_case {
+    kb_problem problem;
+    kb_fill fill;
+    size_t elems[KB_ARG_COUNT];
+    kb_args args;                 /* inputs + the variant's outputs */
+    float *ref_outputs[KB_ARG_COUNT];
+    kb_ref_magnitudes magnitudes;
+} kb_case;
+
+/* Bytes kb_case_init would allocate (inputs, outputs, reference outputs and
+ * their magnitudes), saturating at SIZE_MAX. */
+size_t kb_case_bytes(const kb_problem *problem);
+/* KB_ERR_NOMEM with one line in `why` when those bytes exceed half of the
+ * machine's physical memory (a request that would thrash or be OOM-killed). */
+kb_status kb_case_check_memory(const kb_problem *problem, char *why, size_t why_len);
+
+/* Allocates every tensor, fills the inputs, runs the reference. The problem
+ * must be valid. Fails with one line in `why` when memory is short: the
+ * request is checked against the machine's physical memory before allocating. */
+kb_status kb_case_init(kb_case *c, const kb_problem *problem, kb_fill fill, uint64_t seed,
+                       char *why, size_t why_len);
+void kb_case_free(kb_case *c);
+
+typedef struct kb_prepared {
+    const kb_variant *variant;
+    kb_context ctx;
+    void *state;
+    void *workspace;
+    double prepare_ms;
+} kb_prepared;
+
+/* Allocates the workspace and calls prepare (timed with a wall clock). */
+kb_status kb_prepared_init(kb_prepared *p, const kb_variant *variant, const kb_case *c,
+                           int threads);
+kb_status kb_prepared_run(kb_prepared *p, const kb_case *c);
+void kb_prepared_release(kb_prepared *p);
+
+/* Poisons the outputs with NaN (so an element a variant forgets to write is
+ * caught), runs once and compares every output with the reference. */
+kb_status kb_case_run_and_check(kb_prepared *p, const kb_case *c, kb_check_result *result);
+
+/* "ISA the variant used": oneDNN's implementation string or the required ISA. */
+const char *kb_prepared_isa(const kb_prepared *p);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,65 @@
+#include "check.h"
+
+#include <float.h>
+#include <math.h>
+
+const char *kb_fill_name(kb_fill fill) { return fill == KB_FILL_INTEGER ? "integer" : "real"; }
+
+/* splitmix64: tiny, fast and good enough to fill test tensors. */
+static uint64_t next_random(uint64_t *state) {
+    uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+void kb_fill_tensor(float *data, size_t count, kb_fill fill, uint64_t seed) {
+    uint64_t state = seed;
+    for (size_t i = 0; i < count; i++) {
+        uint64_t r = next_random(&state);
+        if (fill == KB_FILL_INTEGER)
+            data[i] = (float)((int)(r % 5) - 2);
+        else /* 24 random bits -> [-1, 1) */
+            data[i] = (float)((double)(r >> 40) / (double)(1 << 23) - 1.0);
+    }
+}
+
+kb_check_result kb_check_compare(const float *got, const float *ref, const double *magnitude,
+                                 size_t count, int64_t reduction_length, kb_fill fill) {
+    kb_check_result result = {0};
+    const double bound = (double)(reduction_length + 2) * FLT_EPSILON;
+    for (size_t i = 0; i < count; i++) {
+        const double err = fabs((double)got[i] - (double)ref[i]);
+        bool ok;
+        if (isnan(got[i]) || isnan(ref[i])) {
+            ok = isnan(got[i]) && isnan(ref[i]);
+        } else if (fill == KB_FILL_INTEGER || magnitude == NULL) {
+            ok = got[i] == ref[i];
+        } else {
+            const double tolerance = bound * magnitude[i];
+            ok = err <= tolerance;
+            if (tolerance > 0 && err / tolerance > result.worst_ratio)
+                result.worst_ratio = err / tolerance;
+        }
+        if (!isnan(err)) {
+            if (err > result.max_abs_err) result.max_abs_err = err;
+            if (magnitude && magnitude[i] > 0 && err / magnitude[i] > result.max_rel_err)
+                result.max_rel_err = err / magnitude[i];
+        }
+        if (!ok) {
+            if (result.mismatches == 0) result.first_bad = i;
+            result.mismatches++;
+        }
+    }
+    result.pass = result.mismatches == 0;
+    return result;
+}
+
+void kb_check_merge(kb_check_result *into, const kb_check_result *other) {
+    into->max_abs_err = fmax(into->max_abs_err, other->max_abs_err);
+    into->max_rel_err = fmax(into->max_rel_err, other->max_rel_err);
+    into->worst_ratio = fmax(into->worst_ratio, other->worst_ratio);
+    if (into->mismatches == 0 && other->mismatches > 0) into->first_bad = other->first_bad;
+    into->mismatches += other->mismatches;
+    into->pass = into->pass && other->pass;
+}

@@ -1,0 +1,286 @@
+#include "cli.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernbench/registry.h"
+#include "shapes.h"
+
+const char kb_usage[] =
+    "usage: bench --kernel conv2d [--direction LIST] [--variant LIST] [--shape DESC|SET,...]\n"
+    "             [--batch N] [--threads LIST|all] [--reps N] [--min-time SECONDS]\n"
+    "             [--csv FILE] [--no-check] [--list] [--help]\n"
+    "  --kernel      conv2d\n"
+    "  --direction   fwd (default: every direction the kernel has variants for)\n"
+    "  --variant     comma-separated variant names (default: all; see --list)\n"
+    "  --shape       benchdnn descriptors (mb1ic64ih56oc64oh56kh3ph1) or set names\n"
+    "                (resnet50, book, small); default resnet50\n"
+    "  --batch       override every shape's mb\n"
+    "  --threads     comma-separated counts or ranges (1,2 or 1-4) or 'all' (1..cores)\n"
+    "  --reps        Google Benchmark repetitions per row (default 5)\n"
+    "  --min-time    minimum seconds per repetition (default 0.05)\n"
+    "  --csv         output file (default results/<host>-<date>-<kernel>.csv); rows are\n"
+    "                appended under one header\n"
+    "  --no-check    time without comparing with the reference first\n"
+    "  --list        list the variants (and why any is skipped or absent) and shape sets\n";
+
+/* Copies a comma-separated list into options->storage and splits it. */
+static int split_list(kb_options *o, size_t *used, const char *flag, const char *value,
+                      char **items, size_t *n_items, char *why, size_t why_len) {
+    size_t len = strlen(value);
+    if (len == 0) {
+        snprintf(why, why_len, "%s: empty list", flag);
+        return 2;
+    }
+    if (*used + len + 1 > sizeof o->storage) {
+        snprintf(why, why_len, "%s: list too long", flag);
+        return 2;
+    }
+    char *copy = o->storage + *used;
+    memcpy(copy, value, len + 1);
+    *used += len + 1;
+    *n_items = 0;
+    for (char *item = copy;;) {
+        char *comma = strchr(item, ',');
+        if (comma) *comma = '\0';
+        if (*item == '\0') {
+            snprintf(why, why_len, "%s: empty item in '%s'", flag, value);
+            return 2;
+        }
+        if (*n_items == KB_MAX_LIST) {
+            snprintf(why, why_len, "%s: more than %d items", flag, KB_MAX_LIST);
+            return 2;
+        }
+        items[(*n_items)++] = item;
+        if (!comma) break;
+        item = comma + 1;
+    }
+    return 0;
+}
+
+static bool parse_int(const char *text, long long *value) {
+    if (*text == '\0') return false;
+    errno = 0;
+    char *end;
+    *value = strtoll(text, &end, 10);
+    return errno == 0 && *end == '\0';
+}
+
+static int parse_threads(kb_options *o, size_t *used, const char *value, int cores, char *why,
+                         size_t why_len) {
+    if (strcmp(value, "all") == 0) {
+        o->n_threads = 0;
+        for (int t = 1; t <= cores && o->n_threads < KB_MAX_LIST; t++)
+            o->threads[o->n_threads++] = t;
+        return 0;
+    }
+    char *items[KB_MAX_LIST];
+    size_t n = 0;
+    int rc = split_list(o, used, "--threads", value, items, &n, why, why_len);
+    if (rc) return rc;
+    o->n_threads = 0;
+    for (size_t i = 0; i < n; i++) {
+        long long first, last;
+        char *dash = strchr(items[i] + 1, '-'); /* +1: a leading '-' is a sign */
+        bool ok;
+        if (dash) {
+            *dash = '\0';
+            ok = parse_int(items[i], &first) && parse_int(dash + 1, &last);
+            *dash = '-';
+        } else {
+            ok = parse_int(items[i], &first);
+            last = first;
+        }
+        if (!ok) {
+            snprintf(why, why_len, "--threads: '%s' is not a count, a range or 'all'", items[i]);
+            return 2;
+        }
+        if (first < 1 || last < first || last > KB_MAX_THREADS) {
+            snprintf(why, why_len, "--threads: '%s' must be within 1..%d (ascending ranges)",
+                     items[i], KB_MAX_THREADS);
+            return 2;
+        }
+        for (long long t = first; t <= last; t++) {
+            if (o->n_threads == KB_MAX_LIST) {
+                snprintf(why, why_len, "--threads: more than %d thread counts", KB_MAX_LIST);
+                return 2;
+            }
+            o->threads[o->n_threads++] = (int)t;
+        }
+    }
+    return 0;
+}
+
+int kb_options_parse(int argc, char **argv, int cores, kb_options *o, char *why,
+                     size_t why_len) {
+    memset(o, 0, sizeof *o);
+    o->shape_spec = "resnet50";
+    o->reps = 5;
+    o->min_time_s = 0.05;
+    size_t used = 0;
+    const char *direction_list = NULL, *variant_list = NULL;
+    for (int i = 1; i < argc; i++) {
+        const char *flag = argv[i];
+        if (strcmp(flag, "--help") == 0 || strcmp(flag, "-h") == 0) {
+            o->help = true;
+            continue;
+        }
+        if (strcmp(flag, "--list") == 0) {
+            o->list = true;
+            continue;
+        }
+        if (strcmp(flag, "--no-check") == 0) {
+            o->no_check = true;
+            continue;
+        }
+        /* Every other flag takes a value, as "--flag VALUE" or "--flag=VALUE". */
+        const char *value = NULL;
+        char name[32];
+        const char *eq = strchr(flag, '=');
+        if (eq && (size_t)(eq - flag) < sizeof name) {
+            memcpy(name, flag, (size_t)(eq - flag));
+            name[eq - flag] = '\0';
+            value = eq + 1;
+        } else {
+            snprintf(name, sizeof name, "%s", flag);
+        }
+        static const char *const valued[] = {"--kernel", "--direction", "--variant",
+                                             "--shape",  "--batch",     "--threads",
+                                             "--reps",   "--min-time",  "--csv"};
+        bool known = false;
+        for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++)
+            known |= strcmp(name, valued[k]) == 0;
+        if (!known) {
+            snprintf(why, why_len, "%s: unknown option (see --help)", flag);
+            return 2;
+        }
+        if (!value) {
+            if (i + 1 >= argc) {
+                snprintf(why, why_len, "%s: missing value", name);
+                return 2;
+            }
+            value = argv[++i];
+        }
+        long long number;
+        if (strcmp(name, "--kernel") == 0) {
+            if (!kb_kernel_from_name(value, &o->kernel)) {
+                snprintf(why, why_len, "--kernel: '%s' is not a kernel (conv2d)", value);
+                return 2;
+            }
+            o->kernel_given = true;
+        } else if (strcmp(name, "--direction") == 0) {
+            direction_list = value;
+        } else if (strcmp(name, "--variant") == 0) {
+            variant_list = value;
+        } else if (strcmp(name, "--shape") == 0) {
+            if (*value == '\0') {
+                snprintf(why, why_len, "--shape: empty");
+                return 2;
+            }
+            o->shape_spec = value;
+        } else if (strcmp(name, "--batch") == 0) {
+            if (!parse_int(value, &number) || number < 1 || number > KB_MAX_DIM) {
+                snprintf(why, why_len, "--batch: '%s' is not a count within 1..%lld", value,
+                         (long long)KB_MAX_DIM);
+                return 2;
+            }
+            o->batch = number;
+        } else if (strcmp(name, "--threads") == 0) {
+            int rc = parse_threads(o, &used, value, cores, why, why_len);
+            if (rc) return rc;
+        } else if (strcmp(name, "--reps") == 0) {
+            if (!parse_int(value, &number) || number < 1 || number > 10000) {
+                snprintf(why, why_len, "--reps: '%s' is not a count within 1..10000", value);
+                return 2;
+            }
+            o->reps = (int)number;
+        } else if (strcmp(name, "--min-time") == 0) {
+            char *end;
+            errno = 0;
+            double seconds = strtod(value, &end);
+            if (*value == '\0' || *end != '\0' || errno || !(seconds > 0) || seconds > 3600) {
+                snprintf(why, why_len, "--min-time: '%s' is not a number of seconds in (0, 3600]",
+                         value);
+                return 2;
+            }
+            o->min_time_s = seconds;
+        } else if (strcmp(name, "--csv") == 0) {
+            if (*value == '\0') {
+                snprintf(why, why_len, "--csv: empty file name");
+                return 2;
+            }
+            o->csv_path = value;
+        }
+    }
+    if (o->help) return 0;
+    if (!o->kernel_given && !o->list) {
+        snprintf(why, why_len, "--kernel: missing (one of: conv2d)");
+        return 2;
+    }
+    if (direction_list) {
+        char *items[KB_MAX_LIST];
+        size_t n;
+        int rc = split_list(o, &used, "--direction", direction_list, items, &n, why, why_len);
+        if (rc) return rc;
+        for (size_t i = 0; i < n; i++) {
+            kb_direction d;
+            if (!kb_direction_from_name(items[i], &d)) {
+                snprintf(why, why_len, "--direction: '%s' is not a direction (fwd, bwd_data, bwd_weights)",
+                         items[i]);
+                return 2;
+            }
+            const kb_variant *any[1];
+            if (kb_registry_select(o->kernel, d, NULL, 0, any, 1) == 0) {
+                snprintf(why, why_len, "--direction: %s has no %s variants yet",
+                         kb_kernel_name(o->kernel), items[i]);
+                return 2;
+            }
+            o->directions[o->n_directions++] = d;
+            if (o->n_directions == KB_DIR_COUNT) break;
+        }
+    } else {
+        for (int d = 0; d < KB_DIR_COUNT; d++) {
+            const kb_variant *any[1];
+            if (kb_registry_select(o->kernel, (kb_direction)d, NULL, 0, any, 1) > 0)
+                o->directions[o->n_directions++] = (kb_direction)d;
+        }
+    }
+    if (variant_list) {
+        char *items[KB_MAX_LIST];
+        int rc = split_list(o, &used, "--variant", variant_list, items, &o->n_variants, why,
+                            why_len);
+        if (rc) return rc;
+        for (size_t i = 0; i < o->n_variants; i++) {
+            o->variants[i] = items[i];
+            bool found = false;
+            for (size_t d = 0; d < o->n_directions && !found; d++)
+                found = kb_registry_find(o->kernel, o->directions[d], items[i]) != NULL;
+            if (found) continue;
+            for (size_t a = 0; a < kb_registry_absent_size(); a++) {
+                const kb_absent_variant *absent = kb_registry_absent_get(a);
+                if (absent->kernel == o->kernel && strcmp(absent->name, items[i]) == 0) {
+                    snprintf(why, why_len, "--variant: '%s' is not in this build (%s)", items[i],
+                             absent->why);
+                    return 2;
+                }
+            }
+            char names[512] = "";
+            size_t at = 0;
+            for (size_t v = 0; v < kb_registry_size(); v++) {
+                const kb_variant *variant = kb_registry_get(v);
+                if (variant->kernel != o->kernel || variant->direction != o->directions[0]) continue;
+                int n = snprintf(names + at, sizeof names - at, "%s%s", at ? ", " : "",
+                                 variant->name);
+                if (n < 0 || (size_t)n >= sizeof names - at) break;
+                at += (size_t)n;
+            }
+            snprintf(why, why_len, "--variant: '%s' is not a %s variant (%s)", items[i],
+                     kb_kernel_name(o->kernel), names);
+            return 2;
+        }
+    }
+    if (o->n_threads == 0) return parse_threads(o, &used, "all", cores, why, why_len);
+    return 0;
+}

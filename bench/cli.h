@@ -1,0 +1,44 @@
+/* The bench command line. Parsing never runs anything: on a bad request it
+ * returns one line naming the flag (or field) and the value. */
+#ifndef KB_CLI_H
+#define KB_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "kernbench/problem.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define KB_MAX_LIST 256
+#define KB_MAX_THREADS 1024
+
+typedef struct kb_options {
+    bool help, list, no_check;
+    bool kernel_given;
+    kb_kernel kernel;
+    kb_direction directions[KB_DIR_COUNT];
+    size_t n_directions;
+    const char *variants[KB_MAX_LIST]; /* point into argv-owned copies */
+    size_t n_variants;
+    const char *shape_spec;
+    long long batch; /* 0: as the shapes say */
+    int threads[KB_MAX_LIST];
+    size_t n_threads; /* 0: 1..cores, decided by the caller */
+    int reps;
+    double min_time_s; /* per repetition */
+    const char *csv_path; /* NULL: results/<host>-<date>-<kernel>.csv */
+    char storage[4096];   /* copies of list items */
+} kb_options;
+
+/* Returns 0 on success; otherwise writes one line to `why` and returns 2. */
+int kb_options_parse(int argc, char **argv, int cores, kb_options *options, char *why,
+                     size_t why_len);
+extern const char kb_usage[];
+
+#ifdef __cplusplus
+}
+#endif
+#endif

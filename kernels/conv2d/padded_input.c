@@ -1,0 +1,80 @@
+/* Zero-padded, column-phase-split conv2d input (layout in padded_input.h).
+ * Plain C, no intrinsics; parallel over (plane, padded row). */
+#include "padded_input.h"
+
+#include <assert.h>
+#include <string.h>
+
+void kb_padded_input_layout_init(const kb_conv2d_shape *s, int64_t vector_width,
+                                 kb_padded_input_layout *layout) {
+    assert(s && layout && vector_width >= 1);
+    assert(s->stride_w >= 1 && s->out_width >= 1 && s->out_height >= 1);
+    const int64_t eff_kh = kb_conv2d_effective_kernel(s->kernel_h, s->dilation_h);
+    const int64_t eff_kw = kb_conv2d_effective_kernel(s->kernel_w, s->dilation_w);
+    /* Output columns are processed in whole vectors, so loads start below
+     * round_up(out_width) and reach at most (eff_kw - 1) / stride_w further. */
+    const int64_t widest_out =
+        (s->out_width + vector_width - 1) / vector_width * vector_width;
+    const int64_t needed = widest_out + (eff_kw - 1) / s->stride_w;
+    layout->planes = s->batch * s->in_channels;
+    layout->rows = (s->out_height - 1) * s->stride_h + eff_kh;
+    layout->phases = s->stride_w;
+    layout->phase_len = (needed + vector_width - 1) / vector_width * vector_width;
+    layout->row_stride = layout->phases * layout->phase_len;
+    layout->plane_stride = layout->rows * layout->row_stride;
+}
+
+size_t kb_padded_input_bytes(const kb_padded_input_layout *layout) {
+    return (size_t)layout->planes * (size_t)layout->plane_stride * sizeof(float);
+}
+
+/* One padded row: every phase sub-row, slack included, so the whole buffer is
+ * defined (kernels read the slack into lanes they later discard). */
+static void pack_row(const kb_conv2d_shape *s, const kb_padded_input_layout *layout,
+                     const float *src_row, float *dst_row) {
+    const int64_t stride = s->stride_w;
+    for (int64_t phase = 0; phase < layout->phases; phase++) {
+        float *sub_row = dst_row + phase * layout->phase_len;
+        /* Index j holds input column phase + j * stride - pad_left; find the
+         * j range that lands inside the input, the rest is zero. */
+        const int64_t first_col = phase - s->pad_left;
+        int64_t j_begin = 0;
+        if (first_col < 0) j_begin = (-first_col + stride - 1) / stride;
+        int64_t j_end = 0; /* exclusive */
+        if (first_col < s->in_width) j_end = (s->in_width - first_col + stride - 1) / stride;
+        if (j_begin > layout->phase_len) j_begin = layout->phase_len;
+        if (j_end > layout->phase_len) j_end = layout->phase_len;
+        if (j_end < j_begin) j_end = j_begin;
+
+        memset(sub_row, 0, (size_t)j_begin * sizeof(float));
+        if (j_end > j_begin) {
+            const float *src_col = src_row + first_col + j_begin * stride;
+            if (stride == 1) {
+                memcpy(sub_row + j_begin, src_col, (size_t)(j_end - j_begin) * sizeof(float));
+            } else {
+                for (int64_t j = j_begin; j < j_end; j++)
+                    sub_row[j] = src_col[(j - j_begin) * stride];
+            }
+        }
+        memset(sub_row + j_end, 0, (size_t)(layout->phase_len - j_end) * sizeof(float));
+    }
+}
+
+void kb_padded_input_pack(const kb_conv2d_shape *s, const kb_padded_input_layout *layout,
+                          const float *src, float *padded, int threads) {
+    assert(s && layout && src && padded && threads >= 1);
+    const int64_t total_rows = layout->planes * layout->rows;
+#pragma omp parallel for num_threads(threads) schedule(static)
+    for (int64_t i = 0; i < total_rows; i++) {
+        const int64_t plane = i / layout->rows;
+        const int64_t y = i % layout->rows;
+        float *dst_row = padded + plane * layout->plane_stride + y * layout->row_stride;
+        const int64_t ih = y - s->pad_top;
+        if (ih < 0 || ih >= s->in_height) {
+            memset(dst_row, 0, (size_t)layout->row_stride * sizeof(float));
+            continue;
+        }
+        const float *src_row = src + (plane * s->in_height + ih) * s->in_width;
+        pack_row(s, layout, src_row, dst_row);
+    }
+}
