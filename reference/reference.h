@@ -22,8 +22,17 @@ typedef struct kb_ref_magnitudes {
 kb_status kb_reference_run(const kb_problem *problem, const kb_args *args,
                            const kb_ref_magnitudes *magnitudes);
 
-void kb_ref_conv2d_fwd(const kb_conv2d_shape *shape, const float *src, const float *weights,
-                       const float *bias, float *dst, double *magnitude);
+/* The references themselves, in double on double arrays (so gradient checks
+ * by central differences can use them without float rounding). Each output
+ * has a magnitude array of the same size. Outputs are overwritten. */
+void kb_ref_conv2d_fwd_f64(const kb_conv2d_shape *shape, const double *src, const double *weights,
+                           const double *bias, double *dst, double *magnitude);
+void kb_ref_conv2d_bwd_data_f64(const kb_conv2d_shape *shape, const double *diff_dst,
+                                const double *weights, double *diff_src, double *magnitude);
+void kb_ref_conv2d_bwd_weights_f64(const kb_conv2d_shape *shape, const double *src,
+                                   const double *diff_dst, double *diff_weights,
+                                   double *diff_bias, double *magnitude_weights,
+                                   double *magnitude_bias);
 
 #ifdef __cplusplus
 }

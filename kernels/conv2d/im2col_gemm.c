@@ -58,8 +58,7 @@ static size_t im2col_gemm_workspace_bytes(const kb_problem *problem, const kb_co
 static int64_t range_start(int64_t total, int thread, int threads) {
     if (thread == threads) return total;
     /* floor(total * thread / threads), without forming the product. */
-    const int64_t even =
-        total / threads * thread + total % threads * thread / threads;
+    const int64_t even = total / threads * thread + total % threads * thread / threads;
     return even / RANGE_ALIGN * RANGE_ALIGN;
 }
 

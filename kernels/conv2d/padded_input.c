@@ -1,8 +1,10 @@
 /* Zero-padded, column-phase-split conv2d input (layout in padded_input.h).
- * Plain C, no intrinsics; parallel over (plane, padded row). */
+ * Plain C, no intrinsics; parallel over (plane, padded row). Rows and phase
+ * sub-rows that no output reads are left unwritten. */
 #include "padded_input.h"
 
 #include <assert.h>
+#include <stdbool.h>
 #include <string.h>
 
 void kb_padded_input_layout_init(const kb_conv2d_shape *s, int64_t vector_width,
@@ -28,12 +30,33 @@ size_t kb_padded_input_bytes(const kb_padded_input_layout *layout) {
     return (size_t)layout->planes * (size_t)layout->plane_stride * sizeof(float);
 }
 
-/* One padded row: every phase sub-row, slack included, so the whole buffer is
- * defined (kernels read the slack into lanes they later discard). */
+/* Whether some output reads padded row y: y = oh * stride_h + r * (dh + 1)
+ * for an output row oh and a kernel row r. Strided kernels smaller than their
+ * stride (1x1 stride 2) skip whole rows, which then need no packing. */
+static bool row_is_read(const kb_conv2d_shape *s, int64_t y) {
+    for (int64_t r = 0; r < s->kernel_h; r++) {
+        const int64_t start = y - r * (s->dilation_h + 1);
+        if (start >= 0 && start % s->stride_h == 0 && start / s->stride_h < s->out_height)
+            return true;
+    }
+    return false;
+}
+
+/* Whether some kernel column q reads phase sub-row `phase`:
+ * q * (dw + 1) % stride_w == phase. */
+static bool phase_is_read(const kb_conv2d_shape *s, int64_t phase) {
+    for (int64_t q = 0; q < s->kernel_w; q++)
+        if (q * (s->dilation_w + 1) % s->stride_w == phase) return true;
+    return false;
+}
+
+/* One padded row: every phase sub-row some tap reads, slack included, so all
+ * that a kernel loads is defined (it reads the slack into lanes it discards). */
 static void pack_row(const kb_conv2d_shape *s, const kb_padded_input_layout *layout,
                      const float *src_row, float *dst_row) {
     const int64_t stride = s->stride_w;
     for (int64_t phase = 0; phase < layout->phases; phase++) {
+        if (!phase_is_read(s, phase)) continue;
         float *sub_row = dst_row + phase * layout->phase_len;
         /* Index j holds input column phase + j * stride - pad_left; find the
          * j range that lands inside the input, the rest is zero. */
@@ -69,6 +92,7 @@ void kb_padded_input_pack(const kb_conv2d_shape *s, const kb_padded_input_layout
         const int64_t plane = i / layout->rows;
         const int64_t y = i % layout->rows;
         float *dst_row = padded + plane * layout->plane_stride + y * layout->row_stride;
+        if (!row_is_read(s, y)) continue;
         const int64_t ih = y - s->pad_top;
         if (ih < 0 || ih >= s->in_height) {
             memset(dst_row, 0, (size_t)layout->row_stride * sizeof(float));

@@ -45,8 +45,11 @@ void kb_padded_input_layout_init(const kb_conv2d_shape *shape, int64_t vector_wi
 /* Exact bytes of the padded copy: planes * plane_stride floats. */
 size_t kb_padded_input_bytes(const kb_padded_input_layout *layout);
 
-/* Writes every float of the padded copy of `src` (NCHW) into `padded`, using
- * `threads` OpenMP threads (num_threads clause). */
+/* Writes the padded copy of `src` (NCHW) into `padded`, using `threads`
+ * OpenMP threads (num_threads clause). Every float a convolution of `shape`
+ * can read is written (slack included); rows and phase sub-rows no kernel tap
+ * reads (kernels smaller than their stride, e.g. 1x1 stride 2) are skipped and
+ * keep whatever the buffer held. */
 void kb_padded_input_pack(const kb_conv2d_shape *shape, const kb_padded_input_layout *layout,
                           const float *src, float *padded, int threads);
 
