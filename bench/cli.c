@@ -13,7 +13,7 @@ const char kb_usage[] =
     "             [--batch N] [--threads LIST|all] [--reps N] [--min-time SECONDS]\n"
     "             [--csv FILE] [--no-check] [--list] [--help]\n"
     "  --kernel      conv2d\n"
-    "  --direction   fwd (default: every direction the kernel has variants for)\n"
+    "  --direction   fwd, bwd_data, bwd_weights (default: all three)\n"
     "  --variant     comma-separated variant names (default: all; see --list)\n"
     "  --shape       benchdnn descriptors (mb1ic64ih56oc64oh56kh3ph1) or set names\n"
     "                (resnet50, book, small); default resnet50\n"

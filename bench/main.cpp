@@ -151,23 +151,26 @@ void print_list(const kb_options &o) {
     printf("CPU ISA: %s (cap with KB_MAX_ISA=scalar|avx2|avx512)\n\n", kb_isa_name(kb_cpu_isa()));
     printf("%-8s %-12s %-12s %-7s %-10s %s\n", "kernel", "direction", "variant", "isa", "status",
            "summary");
-    for (size_t i = 0; i < kb_registry_size(); i++) {
-        const kb_variant *v = kb_registry_get(i);
-        if (o.kernel_given && v->kernel != o.kernel) continue;
-        std::string status = kb_cpu_has(v->required_isa) ? "available" : "skipped";
-        printf("%-8s %-12s %-12s %-7s %-10s %s%s%s\n", kb_kernel_name(v->kernel),
-               kb_direction_name(v->direction), v->name, kb_isa_name(v->required_isa),
-               status.c_str(), v->summary ? v->summary : "",
-               kb_cpu_has(v->required_isa) ? "" : " -- skipped: ",
-               kb_cpu_has(v->required_isa) ? ""
-               : v->required_isa == KB_ISA_AVX512 ? "the CPU lacks AVX-512 (or KB_MAX_ISA caps it)"
-                                                  : "the CPU lacks AVX2+FMA (or KB_MAX_ISA caps it)");
-    }
-    for (size_t i = 0; i < kb_registry_absent_size(); i++) {
-        const kb_absent_variant *a = kb_registry_absent_get(i);
-        if (o.kernel_given && a->kernel != o.kernel) continue;
-        printf("%-8s %-12s %-12s %-7s %-10s not in this build: %s\n", kb_kernel_name(a->kernel),
-               kb_direction_name(a->direction), a->name, "-", "absent", a->why);
+    for (int d = 0; d < KB_DIR_COUNT; d++) {
+        for (size_t i = 0; i < kb_registry_size(); i++) {
+            const kb_variant *v = kb_registry_get(i);
+            if ((o.kernel_given && v->kernel != o.kernel) || v->direction != d) continue;
+            const bool usable = kb_cpu_has(v->required_isa);
+            printf("%-8s %-12s %-12s %-7s %-10s %s%s%s\n", kb_kernel_name(v->kernel),
+                   kb_direction_name(v->direction), v->name, kb_isa_name(v->required_isa),
+                   usable ? "available" : "skipped", v->summary ? v->summary : "",
+                   usable ? "" : " -- skipped: ",
+                   usable ? ""
+                   : v->required_isa == KB_ISA_AVX512
+                       ? "the CPU lacks AVX-512 (or KB_MAX_ISA caps it)"
+                       : "the CPU lacks AVX2+FMA (or KB_MAX_ISA caps it)");
+        }
+        for (size_t i = 0; i < kb_registry_absent_size(); i++) {
+            const kb_absent_variant *a = kb_registry_absent_get(i);
+            if ((o.kernel_given && a->kernel != o.kernel) || a->direction != d) continue;
+            printf("%-8s %-12s %-12s %-7s %-10s not in this build: %s\n", kb_kernel_name(a->kernel),
+                   kb_direction_name(a->direction), a->name, "-", "absent", a->why);
+        }
     }
     printf("\nshape sets:");
     for (int k = 0; k < KB_KERNEL_COUNT; k++) {

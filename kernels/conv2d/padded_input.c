@@ -1,6 +1,7 @@
 /* Zero-padded, column-phase-split conv2d input (layout in padded_input.h).
- * Plain C, no intrinsics; parallel over (plane, padded row). Rows and phase
- * sub-rows that no output reads are left unwritten. */
+ * Plain C, no intrinsics; the pack is parallel over (plane, padded row), rows
+ * and phase sub-rows that no output reads are left unwritten. Also its inverse
+ * (crop back to NCHW) and a row-pitch padding copy. */
 #include "padded_input.h"
 
 #include <assert.h>
@@ -100,5 +101,64 @@ void kb_padded_input_pack(const kb_conv2d_shape *s, const kb_padded_input_layout
         }
         const float *src_row = src + (plane * s->in_height + ih) * s->in_width;
         pack_row(s, layout, src_row, dst_row);
+    }
+}
+
+void kb_padded_input_crop(const kb_conv2d_shape *s, const kb_padded_input_layout *layout,
+                          const float *padded, float *dst, int64_t planes) {
+    assert(s && layout && padded && dst && planes >= 0);
+    const int64_t stride = s->stride_w;
+    /* Input column iw sits at padded column x = iw + pad_left, which the
+     * layout holds when 0 <= x < phase_len * stride; the rest reads zero. */
+    int64_t iw_begin = -s->pad_left, iw_end = layout->phase_len * stride - s->pad_left;
+    if (iw_begin < 0) iw_begin = 0;
+    if (iw_begin > s->in_width) iw_begin = s->in_width;
+    if (iw_end > s->in_width) iw_end = s->in_width;
+    if (iw_end < iw_begin) iw_end = iw_begin;
+    for (int64_t plane = 0; plane < planes; plane++) {
+        const float *in_plane = padded + plane * layout->plane_stride;
+        for (int64_t ih = 0; ih < s->in_height; ih++) {
+            float *dst_row = dst + (plane * s->in_height + ih) * s->in_width;
+            const int64_t y = ih + s->pad_top;
+            if (y < 0 || y >= layout->rows || !row_is_read(s, y)) {
+                memset(dst_row, 0, (size_t)s->in_width * sizeof(float));
+                continue;
+            }
+            const float *row = in_plane + y * layout->row_stride;
+            memset(dst_row, 0, (size_t)iw_begin * sizeof(float));
+            if (stride == 1) {
+                memcpy(dst_row + iw_begin, row + iw_begin + s->pad_left,
+                       (size_t)(iw_end - iw_begin) * sizeof(float));
+            } else {
+                /* Phase by phase: columns iw, iw + stride, ... of one phase
+                 * are consecutive entries of its sub-row (no division per
+                 * element). */
+                bool all_phases = true;
+                for (int64_t phase = 0; phase < stride; phase++)
+                    all_phases = all_phases && phase_is_read(s, phase);
+                /* Columns of unread phases (1x1 stride 2) are zero: one
+                 * memset beats a strided store loop. */
+                if (!all_phases)
+                    memset(dst_row + iw_begin, 0, (size_t)(iw_end - iw_begin) * sizeof(float));
+                for (int64_t iw0 = iw_begin; iw0 < iw_begin + stride && iw0 < iw_end; iw0++) {
+                    const int64_t x0 = iw0 + s->pad_left;
+                    if (!phase_is_read(s, x0 % stride)) continue;
+                    const float *sub_row = row + x0 % stride * layout->phase_len + x0 / stride;
+                    for (int64_t iw = iw0, j = 0; iw < iw_end; iw += stride, j++)
+                        dst_row[iw] = sub_row[j];
+                }
+            }
+            memset(dst_row + iw_end, 0, (size_t)(s->in_width - iw_end) * sizeof(float));
+        }
+    }
+}
+
+void kb_pitched_rows_copy(const float *src, int64_t rows, int64_t width, int64_t pitch,
+                          float *dst, int threads) {
+    assert(src && dst && rows >= 0 && width >= 1 && pitch >= width && threads >= 1);
+#pragma omp parallel for num_threads(threads) schedule(static)
+    for (int64_t i = 0; i < rows; i++) {
+        memcpy(dst + i * pitch, src + i * width, (size_t)width * sizeof(float));
+        memset(dst + i * pitch + width, 0, (size_t)(pitch - width) * sizeof(float));
     }
 }

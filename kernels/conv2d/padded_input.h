@@ -1,5 +1,8 @@
 /* Zero-padded, column-phase-split copy of a conv2d forward input, shared by the
- * direct-convolution variants (internal to kernels/). Plain portable C.
+ * direct-convolution variants (internal to kernels/). Plain portable C. The
+ * backward-data variants accumulate diff_src in the same layout and crop it
+ * back to NCHW (kb_padded_input_crop); row-pitch padding of plain tensors
+ * (kb_pitched_rows_copy) lets a kernel read whole vectors past a row's end.
  *
  * Why: with the padding materialised and each padded row split by column
  * phase, the input a direct convolution needs for consecutive output columns
@@ -52,5 +55,22 @@ size_t kb_padded_input_bytes(const kb_padded_input_layout *layout);
  * keep whatever the buffer held. */
 void kb_padded_input_pack(const kb_conv2d_shape *shape, const kb_padded_input_layout *layout,
                           const float *src, float *padded, int threads);
+
+/* The inverse of the pack: writes `planes` consecutive NCHW planes of `dst`
+ * (in_height x in_width each) from the padded planes starting at `padded`.
+ * Only the rows and phase sub-rows some kernel tap reaches are read (the ones
+ * the pack writes); input pixels elsewhere (skipped rows and phases of
+ * strided kernels smaller than their stride, columns or rows past what the
+ * output reaches: negative bottom/right padding) are written as zero, so
+ * `dst` is fully overwritten. Serial: the caller parallelises over planes. */
+void kb_padded_input_crop(const kb_conv2d_shape *shape, const kb_padded_input_layout *layout,
+                          const float *padded, float *dst, int64_t planes);
+
+/* Copies `rows` rows of `width` floats (contiguous, NCHW-style) into rows of
+ * `pitch` >= width floats, zero-filling columns width .. pitch-1, so a kernel
+ * can load whole vectors up to the pitch whose tail lanes add nothing. Uses
+ * `threads` OpenMP threads (num_threads clause). */
+void kb_pitched_rows_copy(const float *src, int64_t rows, int64_t width, int64_t pitch,
+                          float *dst, int threads);
 
 #endif
