@@ -145,6 +145,6 @@ kb_status kb_case_run_and_check(kb_prepared *p, const kb_case *c, kb_check_resul
 }
 
 const char *kb_prepared_isa(const kb_prepared *p) {
-    if (p->variant->isa_used && p->state) return p->variant->isa_used(p->state);
+    if (p->variant->isa_used) return p->variant->isa_used(p->state);
     return kb_isa_name(p->variant->required_isa);
 }

@@ -45,7 +45,9 @@ typedef struct kb_variant {
                      void *state, void *workspace);
     void (*release)(void *state);
     /* What actually ran, when the variant knows better than required_isa
-     * (oneDNN reports the ISA it dispatched). NULL = kb_isa_name(required_isa). */
+     * (oneDNN reports the ISA it dispatched; a variant that dispatches inside
+     * says which path it took). Called after prepare; `state` may be NULL.
+     * NULL hook = kb_isa_name(required_isa). */
     const char *(*isa_used)(void *state);
 } kb_variant;
 
