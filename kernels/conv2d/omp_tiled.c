@@ -26,6 +26,7 @@
  * the bias, the same order as the naive variant. */
 #include <assert.h>
 
+#include "conv2d/loops.h"
 #include "conv2d/padded_input.h"
 #include "kernbench/variant.h"
 
@@ -70,24 +71,6 @@ static size_t omp_tiled_workspace_bytes(const kb_problem *problem, const kb_cont
     return kb_padded_input_bytes(&layout);
 }
 
-/* acc[j] += sum over g of weight[g] * tap[g][j], taps in order. */
-static void accumulate_taps(int64_t width, int taps, const float *const *tap,
-                            const float *weight, float *restrict acc) {
-    if (taps == TAP_GROUP) {
-        const float *restrict in0 = tap[0], *restrict in1 = tap[1];
-        const float *restrict in2 = tap[2], *restrict in3 = tap[3];
-        const float w0 = weight[0], w1 = weight[1], w2 = weight[2], w3 = weight[3];
-        for (int64_t j = 0; j < width; j++)
-            acc[j] = acc[j] + w0 * in0[j] + w1 * in1[j] + w2 * in2[j] + w3 * in3[j];
-        return;
-    }
-    for (int g = 0; g < taps; g++) {
-        const float *restrict in = tap[g];
-        const float w = weight[g];
-        for (int64_t j = 0; j < width; j++) acc[j] += w * in[j];
-    }
-}
-
 /* One work item's segment: output channels [first_channel, +channels) of
  * output row oh, columns [ow0, ow0 + width), image `image`. */
 static void compute_segment(const kb_conv2d_shape *s, const kb_padded_input_layout *layout,
@@ -116,8 +99,8 @@ static void compute_segment(const kb_conv2d_shape *s, const kb_padded_input_layo
                      t % s->stride_w * layout->phase_len + t / s->stride_w + ow0;
         }
         for (int64_t kk = 0; kk < channels; kk++)
-            accumulate_taps(width, taps, tap, weights + (first_channel + kk) * reduction + tap0,
-                            acc[kk]);
+            kb_conv2d_accumulate_rows(width, taps, tap,
+                                      weights + (first_channel + kk) * reduction + tap0, acc[kk]);
     }
 
     for (int64_t kk = 0; kk < channels; kk++) {

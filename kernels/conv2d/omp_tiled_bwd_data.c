@@ -28,7 +28,7 @@
 #include <assert.h>
 #include <stdbool.h>
 
-#include "conv2d/im2col.h"
+#include "conv2d/loops.h"
 #include "kernbench/variant.h"
 
 enum {

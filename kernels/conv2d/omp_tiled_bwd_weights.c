@@ -30,7 +30,7 @@
 #include <assert.h>
 #include <omp.h>
 
-#include "conv2d/im2col.h"
+#include "conv2d/loops.h"
 #include "core/buffer.h"
 #include "kernbench/variant.h"
 
