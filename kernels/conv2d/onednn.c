@@ -40,6 +40,7 @@
  * Threads: oneDNN's OpenMP runtime uses omp_get_max_threads(), which the caller
  * sets; this file never touches the OpenMP settings. */
 #include <assert.h>
+#include <stddef.h>
 #include <stdbool.h>
 #include <stdlib.h>
 
@@ -58,6 +59,8 @@ typedef struct onednn_state {
     kb_onednn_tensor src, dst, bias;
     dnnl_memory_t weights; /* repacked once, owned by the state */
 } onednn_state;
+/* kb_onednn_isa_used reads the state as its leading kb_onednn. */
+_Static_assert(offsetof(onednn_state, dnnl) == 0, "kb_onednn must lead the state");
 
 static void onednn_release(void *state) {
     onednn_state *st = state;
@@ -161,13 +164,6 @@ fail:
     return status;
 }
 
-/* The implementation oneDNN picked for the convolution, e.g. "jit:avx512_core"
- * (kind:ISA); without a state, the highest ISA oneDNN may dispatch to. */
-static const char *onednn_isa_used(void *state) {
-    const onednn_state *st = state;
-    return st ? st->dnnl.impl : kb_onednn_cpu_isa_name();
-}
-
 const kb_variant kb_conv2d_fwd__onednn_variant = {
     .name = "onednn",
     .kernel = KB_KERNEL_CONV2D,
@@ -177,5 +173,5 @@ const kb_variant kb_conv2d_fwd__onednn_variant = {
     .prepare = onednn_prepare,
     .run = kb_conv2d_fwd__onednn,
     .release = onednn_release,
-    .isa_used = onednn_isa_used,
+    .isa_used = kb_onednn_isa_used, /* the state starts with its kb_onednn */
 };

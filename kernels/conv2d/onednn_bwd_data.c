@@ -37,6 +37,7 @@
  * reports the implementation oneDNN chose. Threads: oneDNN's OpenMP runtime
  * uses omp_get_max_threads(), which the caller sets. */
 #include <assert.h>
+#include <stddef.h>
 #include <stdbool.h>
 #include <stdlib.h>
 
@@ -53,6 +54,8 @@ typedef struct bwd_data_state {
     kb_onednn_tensor diff_dst, diff_src; /* reordered in / out when blocked */
     dnnl_memory_t weights;               /* repacked once, owned by the state */
 } bwd_data_state;
+/* kb_onednn_isa_used reads the state as its leading kb_onednn. */
+_Static_assert(offsetof(bwd_data_state, dnnl) == 0, "kb_onednn must lead the state");
 
 static void bwd_data_release(void *state) {
     bwd_data_state *st = state;
@@ -163,13 +166,6 @@ fail:
     return status;
 }
 
-/* The implementation oneDNN picked, e.g. "jit:avx512_core"; without a state,
- * the highest ISA oneDNN may dispatch to. */
-static const char *bwd_data_isa_used(void *state) {
-    const bwd_data_state *st = state;
-    return st ? st->dnnl.impl : kb_onednn_cpu_isa_name();
-}
-
 const kb_variant kb_conv2d_bwd_data__onednn_variant = {
     .name = "onednn",
     .kernel = KB_KERNEL_CONV2D,
@@ -179,5 +175,5 @@ const kb_variant kb_conv2d_bwd_data__onednn_variant = {
     .prepare = bwd_data_prepare,
     .run = kb_conv2d_bwd_data__onednn,
     .release = bwd_data_release,
-    .isa_used = bwd_data_isa_used,
+    .isa_used = kb_onednn_isa_used, /* the state starts with its kb_onednn */
 };

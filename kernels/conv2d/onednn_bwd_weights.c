@@ -36,6 +36,7 @@
  * reports the implementation oneDNN chose. Threads: oneDNN's OpenMP runtime
  * uses omp_get_max_threads(), which the caller sets. */
 #include <assert.h>
+#include <stddef.h>
 #include <stdbool.h>
 #include <stdlib.h>
 
@@ -52,6 +53,8 @@ typedef struct bwd_weights_state {
     kb_onednn_tensor src, diff_dst;           /* reordered in when blocked */
     kb_onednn_tensor diff_weights, diff_bias; /* reordered out when blocked */
 } bwd_weights_state;
+/* kb_onednn_isa_used reads the state as its leading kb_onednn. */
+_Static_assert(offsetof(bwd_weights_state, dnnl) == 0, "kb_onednn must lead the state");
 
 static void bwd_weights_release(void *state) {
     bwd_weights_state *st = state;
@@ -171,13 +174,6 @@ fail:
     return status;
 }
 
-/* The implementation oneDNN picked, e.g. "jit:avx512_core"; without a state,
- * the highest ISA oneDNN may dispatch to. */
-static const char *bwd_weights_isa_used(void *state) {
-    const bwd_weights_state *st = state;
-    return st ? st->dnnl.impl : kb_onednn_cpu_isa_name();
-}
-
 const kb_variant kb_conv2d_bwd_weights__onednn_variant = {
     .name = "onednn",
     .kernel = KB_KERNEL_CONV2D,
@@ -187,5 +183,5 @@ const kb_variant kb_conv2d_bwd_weights__onednn_variant = {
     .prepare = bwd_weights_prepare,
     .run = kb_conv2d_bwd_weights__onednn,
     .release = bwd_weights_release,
-    .isa_used = bwd_weights_isa_used,
+    .isa_used = kb_onednn_isa_used, /* the state starts with its kb_onednn */
 };

@@ -260,3 +260,8 @@ fail:
     }
     return status;
 }
+
+const char *kb_onednn_isa_used(void *state) {
+    const kb_onednn *o = state;
+    return o ? o->impl : kb_onednn_cpu_isa_name();
+}

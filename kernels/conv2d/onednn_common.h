@@ -111,6 +111,10 @@ void kb_onednn_destroy(kb_onednn *o);
 
 /* The highest ISA oneDNN may dispatch to, e.g. "avx512_core". */
 const char *kb_onednn_cpu_isa_name(void);
+/* The isa_used hook of every oneDNN variant, whose state struct must start
+ * with its kb_onednn: the implementation oneDNN picked (e.g.
+ * "jit:avx512_core"), or without a state the highest ISA it may dispatch to. */
+const char *kb_onednn_isa_used(void *state);
 
 /* A tensor at the boundary: `user` holds the caller's buffer (plain layout,
  * handle rebound every run, since args may move between calls); `prim` is the
