@@ -1,8 +1,9 @@
 /* conv2d backward weights, im2col + GEMM (the textbook method): the weight
  * gradient is a sum of one GEMM per image,
  *   dW (K x C*KH*KW) += diff_dst_image (K x pixels) * col (pixels x C*KH*KW),
- * taken in blocks of at most PIXEL_BLOCK pixels (kb_gemm_blocked, beta = 0
- * on the first block, then beta = 1 to accumulate across blocks and images);
+ * taken in blocks of at most PIXEL_BLOCK pixels (kb_gemm: the AVX2 microkernel
+ * GEMM where the CPU has it, else the portable one, gemm.h; beta = 0 on the
+ * first block, then beta = 1 to accumulate across blocks and images);
  * diff_bias holds the row sums of diff_dst.
  *
  * Parallelism without races: the COLUMNS of dW are split, in whole tap rows
@@ -18,20 +19,32 @@
  * of dW (output channels) would instead make every thread build the whole
  * col. diff_bias rows are split the same way over output channels.
  *
+ * For a 1x1 kernel with stride 1 and no padding, col is the transposed NCHW
+ * image, so the GEMM reads the thread's channel rows of src in place
+ * (trans_b) and no col is built.
+ *
  * Any stride, padding and dilation (im2col handles them all). */
 #include <assert.h>
 #include <omp.h>
 
 #include "conv2d/im2col.h"
 #include "core/buffer.h"
-#include "gemm/gemm_blocked.h"
+#include "gemm/gemm.h"
 #include "kernbench/variant.h"
 
 /* Pixels per im2col block: bounds a thread's col buffer, and is the GEMM's
- * reduction depth per call (one packed slice of kb_gemm_blocked). */
+ * reduction depth per call (one packed slice of either GEMM: KC = 256). */
 enum { PIXEL_BLOCK = 256 };
 
 static inline int64_t min_i64(int64_t x, int64_t y) { return x < y ? x : y; }
+
+/* 1x1, stride 1, no padding: col is the transposed image (pixels x C). The
+ * same test is in all three im2col_gemm files; it belongs in im2col.h. */
+static bool col_is_image(const kb_conv2d_shape *s) {
+    return s->kernel_h == 1 && s->kernel_w == 1 && s->stride_h == 1 && s->stride_w == 1 &&
+           s->pad_top == 0 && s->pad_left == 0 && s->out_height == s->in_height &&
+           s->out_width == s->in_width;
+}
 
 /* col columns of the part with the most tap rows. */
 static int64_t max_part_cols(const kb_conv2d_shape *s, int parts) {
@@ -39,12 +52,13 @@ static int64_t max_part_cols(const kb_conv2d_shape *s, int parts) {
 }
 
 static size_t col_block_bytes(const kb_conv2d_shape *s, int parts) {
+    if (col_is_image(s)) return 0;
     const int64_t block_pixels = min_i64(PIXEL_BLOCK, s->out_height * s->out_width);
     return kb_align_up((size_t)block_pixels * (size_t)max_part_cols(s, parts) * sizeof(float));
 }
 
 static size_t per_thread_bytes(const kb_conv2d_shape *s, int parts) {
-    return col_block_bytes(s, parts) + kb_align_up(kb_gemm_blocked_pack_bytes());
+    return col_block_bytes(s, parts) + kb_align_up(kb_gemm_pack_bytes());
 }
 
 static size_t workspace_bytes(const kb_problem *problem, const kb_context *ctx) {
@@ -85,6 +99,7 @@ kb_status kb_conv2d_bwd_weights__im2col_gemm(const kb_problem *problem, const kb
     const int64_t src_image_elems = s->in_channels * s->in_height * s->in_width;
     const size_t thread_bytes = per_thread_bytes(s, ctx->threads);
     const size_t col_bytes = col_block_bytes(s, ctx->threads);
+    const bool direct = col_is_image(s);
 
 #pragma omp parallel num_threads(ctx->threads)
     {
@@ -109,14 +124,23 @@ kb_status kb_conv2d_bwd_weights__im2col_gemm(const kb_problem *problem, const kb
                 const float *diff_dst_image = diff_dst + n * s->out_channels * pixels;
                 for (int64_t first_pixel = 0; first_pixel < pixels; first_pixel += PIXEL_BLOCK) {
                     const int64_t count = min_i64(PIXEL_BLOCK, pixels - first_pixel);
-                    kb_conv2d_im2col_block(s, src + n * src_image_elems, first_pixel, count,
-                                           row_begin, row_count, col, my_cols);
                     /* The first block overwrites dW (NaN-safe: beta = 0 never
                      * reads C); later ones accumulate. */
                     const float beta = n == 0 && first_pixel == 0 ? 0.0f : 1.0f;
-                    kb_gemm_blocked(false, false, s->out_channels, my_cols, count, 1.0f,
-                                    diff_dst_image + first_pixel, pixels, col, my_cols, beta,
-                                    my_diff_weights, cols, pack);
+                    const float *src_image = src + n * src_image_elems;
+                    if (direct) {
+                        /* Tap rows are channels; their src rows are col's columns. */
+                        kb_gemm(false, true, s->out_channels, my_cols, count, 1.0f,
+                                diff_dst_image + first_pixel, pixels,
+                                src_image + row_begin * pixels + first_pixel, pixels, beta,
+                                my_diff_weights, cols, pack);
+                        continue;
+                    }
+                    kb_conv2d_im2col_block(s, src_image, first_pixel, count, row_begin,
+                                           row_count, col, my_cols);
+                    kb_gemm(false, false, s->out_channels, my_cols, count, 1.0f,
+                            diff_dst_image + first_pixel, pixels, col, my_cols, beta,
+                            my_diff_weights, cols, pack);
                 }
             }
         }
@@ -129,7 +153,8 @@ const kb_variant kb_conv2d_bwd_weights__im2col_gemm_variant = {
     .kernel = KB_KERNEL_CONV2D,
     .direction = KB_DIR_BWD_WEIGHTS,
     .required_isa = KB_ISA_SCALAR,
-    .summary = "dW += diff_dst * col per image (portable SGEMM), OpenMP over dW columns",
+    .summary = "dW += diff_dst * col per image (AVX2 or portable SGEMM), OpenMP over dW columns",
     .workspace_bytes = workspace_bytes,
     .run = kb_conv2d_bwd_weights__im2col_gemm,
+    .isa_used = kb_gemm_isa_used,
 };
