@@ -15,6 +15,7 @@
 #ifndef KB_CONV2D_IM2COL_H
 #define KB_CONV2D_IM2COL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "conv2d/loops.h"
@@ -28,6 +29,14 @@ static inline int64_t kb_conv2d_im2col_cols(const kb_conv2d_shape *shape) {
 /* Tap rows of col: in_channels * kernel_h. */
 static inline int64_t kb_conv2d_im2col_tap_rows(const kb_conv2d_shape *shape) {
     return shape->in_channels * shape->kernel_h;
+}
+
+/* True when col is the NCHW image itself, transposed (1x1 kernel, stride 1, no
+ * padding): a GEMM can then read src or diff_src directly, with no col buffer. */
+static inline bool kb_conv2d_col_is_image(const kb_conv2d_shape *s) {
+    return s->kernel_h == 1 && s->kernel_w == 1 && s->stride_h == 1 && s->stride_w == 1 &&
+           s->pad_top == 0 && s->pad_left == 0 && s->out_height == s->in_height &&
+           s->out_width == s->in_width;
 }
 
 /* --- im2col ----------------------------------------------------------------- */

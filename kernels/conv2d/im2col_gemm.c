@@ -45,20 +45,12 @@ enum { MIN_THREAD_PIXELS = 64 };
 
 static inline int64_t min_i64(int64_t x, int64_t y) { return x < y ? x : y; }
 
-/* 1x1, stride 1, no padding: col is the transposed image (pixels x C). The
- * same test is in all three im2col_gemm files; it belongs in im2col.h. */
-static bool col_is_image(const kb_conv2d_shape *s) {
-    return s->kernel_h == 1 && s->kernel_w == 1 && s->stride_h == 1 && s->stride_w == 1 &&
-           s->pad_top == 0 && s->pad_left == 0 && s->out_height == s->in_height &&
-           s->out_width == s->in_width;
-}
-
 static int64_t col_block_pixels(const kb_conv2d_shape *s) {
     return min_i64(PIXEL_BLOCK, s->out_height * s->out_width);
 }
 
 static size_t col_block_bytes(const kb_conv2d_shape *s) {
-    if (col_is_image(s)) return 0;
+    if (kb_conv2d_col_is_image(s)) return 0;
     return kb_align_up((size_t)col_block_pixels(s) * (size_t)kb_conv2d_im2col_cols(s) *
                        sizeof(float));
 }
@@ -99,7 +91,7 @@ kb_status kb_conv2d_fwd__im2col_gemm(const kb_problem *problem, const kb_args *a
     const int64_t total = s->batch * pixels;
     const size_t thread_bytes = per_thread_bytes(s);
     const size_t col_bytes = col_block_bytes(s);
-    const bool direct = col_is_image(s);
+    const bool direct = kb_conv2d_col_is_image(s);
     /* Decided on ctx->threads, not on what the runtime grants, so it is fixed per problem. */
     const bool split_channels = total < (int64_t)ctx->threads * MIN_THREAD_PIXELS;
 

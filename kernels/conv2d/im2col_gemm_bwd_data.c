@@ -46,16 +46,8 @@ enum { MIN_DIRECT_PIXELS = 64 };
 
 static inline int64_t min_i64(int64_t x, int64_t y) { return x < y ? x : y; }
 
-/* 1x1, stride 1, no padding: col is the transposed image (pixels x C). The
- * same test is in all three im2col_gemm files; it belongs in im2col.h. */
-static bool col_is_image(const kb_conv2d_shape *s) {
-    return s->kernel_h == 1 && s->kernel_w == 1 && s->stride_h == 1 && s->stride_w == 1 &&
-           s->pad_top == 0 && s->pad_left == 0 && s->out_height == s->in_height &&
-           s->out_width == s->in_width;
-}
-
 static bool direct_path(const kb_conv2d_shape *s) {
-    return col_is_image(s) && s->out_height * s->out_width >= MIN_DIRECT_PIXELS;
+    return kb_conv2d_col_is_image(s) && s->out_height * s->out_width >= MIN_DIRECT_PIXELS;
 }
 
 static int64_t block_pixels(const kb_conv2d_shape *s) {

@@ -38,21 +38,13 @@ enum { PIXEL_BLOCK = 256 };
 
 static inline int64_t min_i64(int64_t x, int64_t y) { return x < y ? x : y; }
 
-/* 1x1, stride 1, no padding: col is the transposed image (pixels x C). The
- * same test is in all three im2col_gemm files; it belongs in im2col.h. */
-static bool col_is_image(const kb_conv2d_shape *s) {
-    return s->kernel_h == 1 && s->kernel_w == 1 && s->stride_h == 1 && s->stride_w == 1 &&
-           s->pad_top == 0 && s->pad_left == 0 && s->out_height == s->in_height &&
-           s->out_width == s->in_width;
-}
-
 /* col columns of the part with the most tap rows. */
 static int64_t max_part_cols(const kb_conv2d_shape *s, int parts) {
     return (kb_conv2d_im2col_tap_rows(s) + parts - 1) / parts * s->kernel_w;
 }
 
 static size_t col_block_bytes(const kb_conv2d_shape *s, int parts) {
-    if (col_is_image(s)) return 0;
+    if (kb_conv2d_col_is_image(s)) return 0;
     const int64_t block_pixels = min_i64(PIXEL_BLOCK, s->out_height * s->out_width);
     return kb_align_up((size_t)block_pixels * (size_t)max_part_cols(s, parts) * sizeof(float));
 }
@@ -99,7 +91,7 @@ kb_status kb_conv2d_bwd_weights__im2col_gemm(const kb_problem *problem, const kb
     const int64_t src_image_elems = s->in_channels * s->in_height * s->in_width;
     const size_t thread_bytes = per_thread_bytes(s, ctx->threads);
     const size_t col_bytes = col_block_bytes(s, ctx->threads);
-    const bool direct = col_is_image(s);
+    const bool direct = kb_conv2d_col_is_image(s);
 
 #pragma omp parallel num_threads(ctx->threads)
     {
