@@ -14,10 +14,11 @@ size_t kb_case_bytes(const kb_problem *problem) {
     size_t bytes = 0;
     for (int arg = 0; arg < KB_ARG_COUNT; arg++) {
         size_t elems = kb_problem_arg_elems(problem, (kb_arg)arg);
-        if (elems > SIZE_MAX / (2 * sizeof(float) + sizeof(double))) return SIZE_MAX;
-        size_t per_elem = kb_problem_arg_is_output(problem, (kb_arg)arg)
-                              ? 2 * sizeof(float) + sizeof(double)
-                              : sizeof(float);
+        if (elems > SIZE_MAX / (3 * sizeof(float) + sizeof(double))) return SIZE_MAX;
+        const kb_arg_role role = kb_problem_arg_role(problem, (kb_arg)arg);
+        size_t per_elem = role == KB_ROLE_IN    ? sizeof(float)
+                          : role == KB_ROLE_OUT ? 2 * sizeof(float) + sizeof(double)
+                                                : 3 * sizeof(float) + sizeof(double);
         bytes = add_saturating(bytes, elems * per_elem);
     }
     return bytes;
@@ -50,14 +51,22 @@ kb_status kb_case_init(kb_case *c, const kb_problem *problem, kb_fill fill, uint
         size_t n = kb_problem_arg_elems(problem, (kb_arg)arg);
         c->elems[arg] = n;
         if (n == 0) continue;
+        const kb_arg_role role = kb_problem_arg_role(problem, (kb_arg)arg);
         c->args.tensor[arg] = malloc(n * sizeof(float));
         bool ok = c->args.tensor[arg] != NULL;
-        if (kb_problem_arg_is_output(problem, (kb_arg)arg)) {
+        if (role != KB_ROLE_IN) {
             c->ref_outputs[arg] = malloc(n * sizeof(float));
             c->magnitudes.tensor[arg] = malloc(n * sizeof(double));
             ok = ok && c->ref_outputs[arg] && c->magnitudes.tensor[arg];
-        } else {
-            if (ok) kb_fill_tensor(c->args.tensor[arg], n, fill, seed + (uint64_t)arg * 7919);
+        }
+        if (role == KB_ROLE_INOUT) {
+            c->initial[arg] = malloc(n * sizeof(float));
+            ok = ok && c->initial[arg];
+        }
+        if (ok && role != KB_ROLE_OUT) {
+            kb_problem_fill(problem, (kb_arg)arg, c->args.tensor[arg], n, fill == KB_FILL_REAL,
+                            seed + (uint64_t)arg * 7919);
+            if (c->initial[arg]) memcpy(c->initial[arg], c->args.tensor[arg], n * sizeof(float));
         }
         if (!ok) {
             kb_case_free(c);
@@ -68,8 +77,12 @@ kb_status kb_case_init(kb_case *c, const kb_problem *problem, kb_fill fill, uint
     }
     /* The reference writes into its own output buffers, reading the same inputs. */
     kb_args ref_args = c->args;
-    for (int arg = 0; arg < KB_ARG_COUNT; arg++)
-        if (c->ref_outputs[arg]) ref_args.tensor[arg] = c->ref_outputs[arg];
+    for (int arg = 0; arg < KB_ARG_COUNT; arg++) {
+        if (!c->ref_outputs[arg]) continue;
+        ref_args.tensor[arg] = c->ref_outputs[arg];
+        if (c->initial[arg]) /* in-out: the reference starts from the same values */
+            memcpy(c->ref_outputs[arg], c->initial[arg], c->elems[arg] * sizeof(float));
+    }
     status = kb_reference_run(problem, &ref_args, &c->magnitudes);
     if (status != KB_OK) {
         snprintf(why, why_len, "reference: %s %s has no reference (%s)",
@@ -85,6 +98,7 @@ void kb_case_free(kb_case *c) {
         free(c->args.tensor[arg]);
         free(c->ref_outputs[arg]);
         free(c->magnitudes.tensor[arg]);
+        free(c->initial[arg]);
     }
     memset(c, 0, sizeof *c);
 }
@@ -127,18 +141,21 @@ void kb_prepared_release(kb_prepared *p) {
 }
 
 kb_status kb_case_run_and_check(kb_prepared *p, const kb_case *c, kb_check_result *result) {
-    for (int arg = 0; arg < KB_ARG_COUNT; arg++)
-        if (c->ref_outputs[arg])
+    for (int arg = 0; arg < KB_ARG_COUNT; arg++) {
+        if (c->initial[arg])
+            memcpy(c->args.tensor[arg], c->initial[arg], c->elems[arg] * sizeof(float));
+        else if (c->ref_outputs[arg])
             for (size_t i = 0; i < c->elems[arg]; i++) c->args.tensor[arg][i] = NAN;
+    }
     kb_status status = kb_prepared_run(p, c);
     if (status != KB_OK) return status;
     *result = (kb_check_result){.pass = true};
-    const int64_t reduction = kb_problem_reduction_length(&c->problem);
+    const bool exact = c->fill == KB_FILL_INTEGER && kb_problem_integer_exact(&c->problem);
     for (int arg = 0; arg < KB_ARG_COUNT; arg++) {
         if (!c->ref_outputs[arg]) continue;
-        kb_check_result one =
-            kb_check_compare(c->args.tensor[arg], c->ref_outputs[arg], c->magnitudes.tensor[arg],
-                             c->elems[arg], reduction, c->fill);
+        kb_check_result one = kb_check_compare(
+            c->args.tensor[arg], c->ref_outputs[arg], c->magnitudes.tensor[arg], c->elems[arg],
+            kb_problem_reduction_length(&c->problem, (kb_arg)arg), exact);
         kb_check_merge(result, &one);
     }
     return KB_OK;

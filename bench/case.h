@@ -18,6 +18,7 @@ typedef struct kb_case {
     size_t elems[KB_ARG_COUNT];
     kb_args args;                 /* inputs + the variant's outputs */
     float *ref_outputs[KB_ARG_COUNT];
+    float *initial[KB_ARG_COUNT]; /* in-out tensors: their values before a run */
     kb_ref_magnitudes magnitudes;
 } kb_case;
 
@@ -50,7 +51,10 @@ kb_status kb_prepared_run(kb_prepared *p, const kb_case *c);
 void kb_prepared_release(kb_prepared *p);
 
 /* Poisons the outputs with NaN (so an element a variant forgets to write is
- * caught), runs once and compares every output with the reference. */
+ * caught) and restores the in-out tensors to their initial values, runs once
+ * and compares every output with the reference. The timed loop that follows
+ * updates in-out tensors again and again (an optimizer's steps): their values
+ * drift, their cost does not. */
 kb_status kb_case_run_and_check(kb_prepared *p, const kb_case *c, kb_check_result *result);
 
 /* "ISA the variant used": oneDNN's implementation string or the required ISA. */

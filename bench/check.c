@@ -5,27 +5,8 @@
 
 const char *kb_fill_name(kb_fill fill) { return fill == KB_FILL_INTEGER ? "integer" : "real"; }
 
-/* splitmix64: tiny, fast and good enough to fill test tensors. */
-static uint64_t next_random(uint64_t *state) {
-    uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
-void kb_fill_tensor(float *data, size_t count, kb_fill fill, uint64_t seed) {
-    uint64_t state = seed;
-    for (size_t i = 0; i < count; i++) {
-        uint64_t r = next_random(&state);
-        if (fill == KB_FILL_INTEGER)
-            data[i] = (float)((int)(r % 5) - 2);
-        else /* 24 random bits -> [-1, 1) */
-            data[i] = (float)((double)(r >> 40) / (double)(1 << 23) - 1.0);
-    }
-}
-
 kb_check_result kb_check_compare(const float *got, const float *ref, const double *magnitude,
-                                 size_t count, int64_t reduction_length, kb_fill fill) {
+                                 size_t count, int64_t reduction_length, bool exact) {
     kb_check_result result = {0};
     const double bound = (double)(reduction_length + 2) * FLT_EPSILON;
     for (size_t i = 0; i < count; i++) {
@@ -33,7 +14,7 @@ kb_check_result kb_check_compare(const float *got, const float *ref, const doubl
         bool ok;
         if (isnan(got[i]) || isnan(ref[i])) {
             ok = isnan(got[i]) && isnan(ref[i]);
-        } else if (fill == KB_FILL_INTEGER || magnitude == NULL) {
+        } else if (exact || magnitude == NULL) {
             ok = got[i] == ref[i];
         } else {
             const double tolerance = bound * magnitude[i];

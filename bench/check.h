@@ -26,8 +26,6 @@ extern "C" {
 typedef enum kb_fill { KB_FILL_INTEGER, KB_FILL_REAL } kb_fill;
 
 const char *kb_fill_name(kb_fill fill);
-/* Deterministic for a given seed. */
-void kb_fill_tensor(float *data, size_t count, kb_fill fill, uint64_t seed);
 
 typedef struct kb_check_result {
     double max_abs_err;  /* max |got - ref| */
@@ -38,10 +36,12 @@ typedef struct kb_check_result {
     bool pass;
 } kb_check_result;
 
-/* Compares `count` elements. NaN in `got` where the reference is finite is a
- * mismatch. Results of several outputs combine with kb_check_merge. */
+/* Compares `count` elements: bitwise equal when `exact` (or without
+ * magnitudes), else within the tolerance above. NaN in `got` where the
+ * reference is finite is a mismatch. Results of several outputs combine with
+ * kb_check_merge. */
 kb_check_result kb_check_compare(const float *got, const float *ref, const double *magnitude,
-                                 size_t count, int64_t reduction_length, kb_fill fill);
+                                 size_t count, int64_t reduction_length, bool exact);
 void kb_check_merge(kb_check_result *into, const kb_check_result *other);
 
 #ifdef __cplusplus

@@ -9,14 +9,18 @@
 #include "shapes.h"
 
 const char kb_usage[] =
-    "usage: bench --kernel conv2d [--direction LIST] [--variant LIST] [--shape DESC|SET,...]\n"
+    "usage: bench --kernel KERNEL [--direction LIST] [--variant LIST] [--shape DESC|SET,...]\n"
     "             [--batch N] [--threads LIST|all] [--reps N] [--min-time SECONDS]\n"
     "             [--csv FILE] [--no-check] [--list] [--help]\n"
-    "  --kernel      conv2d\n"
-    "  --direction   fwd, bwd_data, bwd_weights (default: all three)\n"
+    "  --kernel      conv2d, gemm, affine, ... (--list shows the kernels of this build)\n"
+    "  --direction   the kernel's directions: conv2d fwd, bwd_data, bwd_weights; gemm fwd;\n"
+    "                affine, softmax_xent, pool2d, relu, sigmoid fwd, bwd; batchnorm\n"
+    "                fwd_train, fwd_infer, bwd; optim sgd, momentum, nesterov, adagrad,\n"
+    "                rmsprop, adam (default: all of the kernel's)\n"
     "  --variant     comma-separated variant names (default: all; see --list)\n"
     "  --shape       benchdnn descriptors (mb1ic64ih56oc64oh56kh3ph1) or set names\n"
-    "                (resnet50, book, small); default resnet50\n"
+    "                (conv2d: resnet50, book, small; --list shows every kernel's sets);\n"
+    "                default: the kernel's first set\n"
     "  --batch       override every shape's mb\n"
     "  --threads     comma-separated counts or ranges (1,2 or 1-4) or 'all' (1..cores)\n"
     "  --reps        Google Benchmark repetitions per row (default 5)\n"
@@ -25,6 +29,31 @@ const char kb_usage[] =
     "                appended under one header\n"
     "  --no-check    time without comparing with the reference first\n"
     "  --list        list the variants (and why any is skipped or absent) and shape sets\n";
+
+/* "conv2d, gemm, ...": the kernels of this build. */
+static void kernel_names(char *buf, size_t len) {
+    size_t at = 0;
+    buf[0] = '\0';
+    for (int k = 0; k < KB_KERNEL_COUNT; k++) {
+        if (!kb_kernel_available((kb_kernel)k)) continue;
+        int n = snprintf(buf + at, len - at, "%s%s", at ? ", " : "", kb_kernel_name((kb_kernel)k));
+        if (n < 0 || (size_t)n >= len - at) break;
+        at += (size_t)n;
+    }
+}
+
+/* "fwd, bwd": the directions of a kernel. */
+static void direction_names(kb_kernel kernel, char *buf, size_t len) {
+    size_t at = 0;
+    buf[0] = '\0';
+    for (int d = 0; d < KB_DIR_COUNT; d++) {
+        if (!kb_kernel_has_direction(kernel, (kb_direction)d)) continue;
+        int n = snprintf(buf + at, len - at, "%s%s", at ? ", " : "",
+                         kb_direction_name((kb_direction)d));
+        if (n < 0 || (size_t)n >= len - at) break;
+        at += (size_t)n;
+    }
+}
 
 /* Copies a comma-separated list into options->storage and splits it. */
 static int split_list(kb_options *o, size_t *used, const char *flag, const char *value,
@@ -116,7 +145,6 @@ static int parse_threads(kb_options *o, size_t *used, const char *value, int cor
 int kb_options_parse(int argc, char **argv, int cores, kb_options *o, char *why,
                      size_t why_len) {
     memset(o, 0, sizeof *o);
-    o->shape_spec = "resnet50";
     o->reps = 5;
     o->min_time_s = 0.05;
     size_t used = 0;
@@ -165,8 +193,11 @@ int kb_options_parse(int argc, char **argv, int cores, kb_options *o, char *why,
         }
         long long number;
         if (strcmp(name, "--kernel") == 0) {
-            if (!kb_kernel_from_name(value, &o->kernel)) {
-                snprintf(why, why_len, "--kernel: '%s' is not a kernel (conv2d)", value);
+            if (!kb_kernel_from_name(value, &o->kernel) || !kb_kernel_available(o->kernel)) {
+                char names[256];
+                kernel_names(names, sizeof names);
+                snprintf(why, why_len, "--kernel: '%s' is not a kernel of this build (%s)", value,
+                         names);
                 return 2;
             }
             o->kernel_given = true;
@@ -216,7 +247,9 @@ int kb_options_parse(int argc, char **argv, int cores, kb_options *o, char *why,
     }
     if (o->help) return 0;
     if (!o->kernel_given && !o->list) {
-        snprintf(why, why_len, "--kernel: missing (one of: conv2d)");
+        char names[256];
+        kernel_names(names, sizeof names);
+        snprintf(why, why_len, "--kernel: missing (one of: %s)", names);
         return 2;
     }
     if (direction_list) {
@@ -226,9 +259,11 @@ int kb_options_parse(int argc, char **argv, int cores, kb_options *o, char *why,
         if (rc) return rc;
         for (size_t i = 0; i < n; i++) {
             kb_direction d;
-            if (!kb_direction_from_name(items[i], &d)) {
-                snprintf(why, why_len, "--direction: '%s' is not a direction (fwd, bwd_data, bwd_weights)",
-                         items[i]);
+            if (!kb_direction_from_name(items[i], &d) || !kb_kernel_has_direction(o->kernel, d)) {
+                char names[256];
+                direction_names(o->kernel, names, sizeof names);
+                snprintf(why, why_len, "--direction: '%s' is not a direction of %s (%s)", items[i],
+                         kb_kernel_name(o->kernel), names);
                 return 2;
             }
             const kb_variant *any[1];
@@ -237,8 +272,9 @@ int kb_options_parse(int argc, char **argv, int cores, kb_options *o, char *why,
                          kb_kernel_name(o->kernel), items[i]);
                 return 2;
             }
-            o->directions[o->n_directions++] = d;
-            if (o->n_directions == KB_DIR_COUNT) break;
+            bool repeated = false;
+            for (size_t j = 0; j < o->n_directions; j++) repeated |= o->directions[j] == d;
+            if (!repeated) o->directions[o->n_directions++] = d;
         }
     } else {
         for (int d = 0; d < KB_DIR_COUNT; d++) {

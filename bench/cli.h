@@ -23,7 +23,7 @@ typedef struct kb_options {
     size_t n_directions;
     const char *variants[KB_MAX_LIST]; /* point into argv-owned copies */
     size_t n_variants;
-    const char *shape_spec;
+    const char *shape_spec; /* NULL: the kernel's default set (kb_shape_default_set) */
     long long batch; /* 0: as the shapes say */
     int threads[KB_MAX_LIST];
     size_t n_threads; /* 0: 1..cores, decided by the caller */

@@ -53,7 +53,7 @@ struct Row {
     kb_check_result check{};
     std::string verdict; // PASS, FAIL, SKIP, ERROR, UNCHECKED
     std::string note;
-    double ratio_to_onednn = NAN;
+    double ratio_to_onednn = NAN, ratio_to_openblas = NAN;
 };
 
 struct Stats {
@@ -121,30 +121,41 @@ std::string csv_line(const kb_sysinfo &info, const kb_options &o, const Row &r) 
     };
     const bool t = r.timed, k = r.checked;
     snprintf(buf, sizeof buf,
-             "%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%d,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n",
+             "%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%d,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n",
              info.run_id, info.timestamp, info.git_commit, info.host, info.cpu_model,
              kb_isa_name(kb_cpu_isa()), kb_kernel_name(o.kernel), kb_direction_name(r.direction),
              r.variant, r.variant_isa.c_str(), r.shape->descriptor, r.shape->label, r.threads,
              t ? std::to_string(r.reps).c_str() : "", t ? num(r.median_ms, "%.6g").c_str() : "",
              t ? num(r.min_ms, "%.6g").c_str() : "", t ? num(r.max_ms, "%.6g").c_str() : "",
-             t ? num(r.cv_pct, "%.3g").c_str() : "", t ? num(r.gflops, "%.5g").c_str() : "",
+             t ? num(r.cv_pct, "%.3g").c_str() : "",
+             t && r.gflops > 0 ? num(r.gflops, "%.5g").c_str() : "",
              t ? num(r.gbps, "%.5g").c_str() : "",
              (t || k) ? num(r.prepare_ms, "%.4g").c_str() : "", k ? "real" : "",
              k ? format_error(r.check.max_abs_err).c_str() : "",
              k ? format_error(r.check.max_rel_err).c_str() : "", r.verdict.c_str(),
-             num(r.ratio_to_onednn, "%.3f").c_str(), r.note.c_str());
+             num(r.ratio_to_onednn, "%.3f").c_str(), num(r.ratio_to_openblas, "%.3f").c_str(),
+             r.note.c_str());
     return buf;
 }
 
 void print_row(const Row &r) {
-    char timing[96] = "", ratio[16] = "", err[16] = "";
+    char timing[112] = "", onednn[16] = "", openblas[16] = "", err[16] = "";
     if (r.timed)
-        snprintf(timing, sizeof timing, "%10.4f %10.4f %10.4f %6.1f %9.2f", r.median_ms, r.min_ms,
-                 r.max_ms, r.cv_pct, r.gflops);
-    if (!std::isnan(r.ratio_to_onednn)) snprintf(ratio, sizeof ratio, "%.2f", r.ratio_to_onednn);
+        snprintf(timing, sizeof timing, "%10.4f %10.4f %10.4f %6.1f %9.2f %8.2f", r.median_ms,
+                 r.min_ms, r.max_ms, r.cv_pct, r.gflops, r.gbps);
+    if (!std::isnan(r.ratio_to_onednn)) snprintf(onednn, sizeof onednn, "%.2f", r.ratio_to_onednn);
+    if (!std::isnan(r.ratio_to_openblas))
+        snprintf(openblas, sizeof openblas, "%.2f", r.ratio_to_openblas);
     if (r.checked) snprintf(err, sizeof err, "%.2g", r.check.max_rel_err);
-    printf("  %-12s %3d %-50s %9s %9s  %-7s %s\n", r.variant, r.threads, timing, ratio, err,
-           r.verdict.c_str(), r.note.c_str());
+    printf("  %-12s %3d %-59s %8s %9s %9s  %-7s %s\n", r.variant, r.threads, timing, onednn,
+           openblas, err, r.verdict.c_str(), r.note.c_str());
+}
+
+// The median time of the row of `peer` (onednn, openblas) in `rows`, NaN if none.
+double peer_time(const std::vector<Row> &rows, const char *peer) {
+    for (const Row &r : rows)
+        if (r.timed && std::strcmp(r.variant, peer) == 0) return r.median_ms;
+    return NAN;
 }
 
 void print_list(const kb_options &o) {
@@ -174,7 +185,8 @@ void print_list(const kb_options &o) {
     }
     printf("\nshape sets:");
     for (int k = 0; k < KB_KERNEL_COUNT; k++) {
-        if (o.kernel_given && k != o.kernel) continue;
+        if ((o.kernel_given && k != o.kernel) || !kb_kernel_available(static_cast<kb_kernel>(k)))
+            continue;
         char names[256];
         kb_shape_set_names(static_cast<kb_kernel>(k), names, sizeof names);
         printf(" %s: %s", kb_kernel_name(static_cast<kb_kernel>(k)), names);
@@ -209,7 +221,13 @@ int main(int argc, char **argv) {
     }
 
     kb_shape_list shapes;
-    if (kb_shapes_resolve(o.kernel, o.shape_spec, o.batch, &shapes, why, sizeof why) != KB_OK) {
+    const char *shape_spec = o.shape_spec ? o.shape_spec : kb_shape_default_set(o.kernel);
+    if (!shape_spec) {
+        fprintf(stderr, "bench: --shape: %s has no shape sets; give a descriptor\n",
+                kb_kernel_name(o.kernel));
+        return 2;
+    }
+    if (kb_shapes_resolve(o.kernel, shape_spec, o.batch, &shapes, why, sizeof why) != KB_OK) {
         fprintf(stderr, "bench: %s\n", why);
         return 2;
     }
@@ -245,8 +263,9 @@ int main(int argc, char **argv) {
     printf("kernbench %s on %s (%s, %d cores, ISA %s); %d reps x >= %gs; CSV: %s\n",
            info.git_commit, info.host, info.cpu_model, info.cores, kb_isa_name(kb_cpu_isa()),
            o.reps, o.min_time_s, csv_path.c_str());
-    printf("  %-12s %3s %10s %10s %10s %6s %9s %9s %9s  %s\n", "variant", "thr", "median_ms",
-           "min_ms", "max_ms", "cv%", "GFLOP/s", "/onednn", "rel_err", "verdict");
+    printf("  %-12s %3s %10s %10s %10s %6s %9s %8s %8s %9s %9s  %s\n", "variant", "thr",
+           "median_ms", "min_ms", "max_ms", "cv%", "GFLOP/s", "GB/s", "/onednn", "/openblas",
+           "rel_err", "verdict");
 
     bool any_fail = false, csv_failed = false;
     for (size_t s = 0; s < shapes.count && !csv_failed; s++) {
@@ -259,8 +278,9 @@ int main(int argc, char **argv) {
                 kb_registry_select(o.kernel, problem.direction, o.variants, o.n_variants,
                                    variants, KB_MAX_LIST);
             const double flops = kb_problem_flops(&problem);
-            printf("%s %s %s (%.3g GFLOP)\n", shape.label[0] ? shape.label : "-",
-                   shape.descriptor, kb_direction_name(problem.direction), flops * 1e-9);
+            printf("%s %s %s (%.3g GFLOP, %.3g MB)\n", shape.label[0] ? shape.label : "-",
+                   shape.descriptor, kb_direction_name(problem.direction), flops * 1e-9,
+                   kb_problem_min_bytes(&problem) * 1e-6);
             fflush(stdout);
             kb_case c;
             if (kb_case_init(&c, &problem, KB_FILL_REAL, 42 + s, why, sizeof why) != KB_OK) {
@@ -340,12 +360,15 @@ int main(int argc, char **argv) {
                     kb_prepared_release(&prepared);
                     rows.push_back(r);
                 }
-                double onednn_gflops = NAN;
-                for (const Row &r : rows)
-                    if (r.timed && std::strcmp(r.variant, "onednn") == 0) onednn_gflops = r.gflops;
+                // Ratios of times, so kernels counted in bytes only get them too.
+                const double onednn_ms = peer_time(rows, "onednn");
+                const double openblas_ms = peer_time(rows, "openblas");
                 std::string text;
                 for (Row &r : rows) {
-                    if (r.timed && onednn_gflops > 0) r.ratio_to_onednn = r.gflops / onednn_gflops;
+                    if (r.timed) {
+                        r.ratio_to_onednn = onednn_ms / r.median_ms;
+                        r.ratio_to_openblas = openblas_ms / r.median_ms;
+                    }
                     print_row(r);
                     text += csv_line(info, o, r);
                 }

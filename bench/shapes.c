@@ -13,6 +13,15 @@ static const kb_shape_set_text *find_set(kb_kernel kernel, const char *name, siz
     return NULL;
 }
 
+const char *kb_shape_default_set(kb_kernel kernel) {
+    static const char *const preferred[] = {"resnet50", "square", "book"};
+    for (size_t i = 0; i < sizeof preferred / sizeof preferred[0]; i++)
+        if (find_set(kernel, preferred[i], strlen(preferred[i]))) return preferred[i];
+    for (const kb_shape_set_text *set = kb_shape_set_texts; set->kernel; set++)
+        if (strcmp(set->kernel, kb_kernel_name(kernel)) == 0) return set->name;
+    return NULL;
+}
+
 void kb_shape_set_names(kb_kernel kernel, char *buf, size_t buf_len) {
     size_t used = 0;
     buf[0] = '\0';
@@ -40,11 +49,18 @@ static kb_status append(kb_shape_list *list, size_t *capacity, const kb_shape *s
 static kb_status parse_one(kb_kernel kernel, const char *text, int64_t batch, kb_shape *shape,
                            char *why, size_t why_len) {
     memset(shape, 0, sizeof *shape);
+    /* Any direction the kernel has: the shape is checked for each requested one later. */
     shape->problem.direction = KB_DIR_FWD;
+    while (!kb_kernel_has_direction(kernel, shape->problem.direction) &&
+           shape->problem.direction + 1 < KB_DIR_COUNT)
+        shape->problem.direction++;
     kb_status status = kb_problem_parse(kernel, text, &shape->problem, why, why_len);
     if (status != KB_OK) return status;
     if (batch > 0) {
-        shape->problem.conv2d.batch = batch;
+        if (!kb_problem_set_batch(&shape->problem, batch)) {
+            snprintf(why, why_len, "--batch: %s shapes have no batch", kb_kernel_name(kernel));
+            return KB_ERR_INVALID;
+        }
         status = kb_problem_validate(&shape->problem, why, why_len);
         if (status != KB_OK) return status;
     }

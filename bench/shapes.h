@@ -33,6 +33,10 @@ kb_status kb_shapes_resolve(kb_kernel kernel, const char *spec, int64_t batch,
                             kb_shape_list *out, char *why, size_t why_len);
 void kb_shape_list_free(kb_shape_list *list);
 
+/* The set bench runs without --shape: the first of resnet50, square, book
+ * the kernel has, else its first set; NULL when it has none. */
+const char *kb_shape_default_set(kb_kernel kernel);
+
 /* "resnet50, book, small": the set names of a kernel, for messages. */
 void kb_shape_set_names(kb_kernel kernel, char *buf, size_t buf_len);
 

@@ -92,3 +92,23 @@ void kb_ref_conv2d_bwd_weights_f64(const kb_conv2d_shape *s, const double *src,
             }
     }
 }
+
+kb_status kb_ref_conv2d(const kb_problem *p, double *const *t, double *const *mag) {
+    const kb_conv2d_shape *s = &p->conv2d;
+    switch (p->direction) {
+    case KB_DIR_FWD:
+        kb_ref_conv2d_fwd_f64(s, t[KB_ARG_SRC], t[KB_ARG_WEIGHTS], t[KB_ARG_BIAS], t[KB_ARG_DST],
+                              mag[KB_ARG_DST]);
+        return KB_OK;
+    case KB_DIR_BWD_DATA:
+        kb_ref_conv2d_bwd_data_f64(s, t[KB_ARG_DIFF_DST], t[KB_ARG_WEIGHTS], t[KB_ARG_DIFF_SRC],
+                                   mag[KB_ARG_DIFF_SRC]);
+        return KB_OK;
+    case KB_DIR_BWD_WEIGHTS:
+        kb_ref_conv2d_bwd_weights_f64(s, t[KB_ARG_SRC], t[KB_ARG_DIFF_DST], t[KB_ARG_DIFF_WEIGHTS],
+                                      t[KB_ARG_DIFF_BIAS], mag[KB_ARG_DIFF_WEIGHTS],
+                                      mag[KB_ARG_DIFF_BIAS]);
+        return KB_OK;
+    default: return KB_ERR_UNSUPPORTED;
+    }
+}

@@ -1,49 +1,49 @@
-/* Dispatch from a problem to the reference of its kernel and direction: float
- * inputs are widened to double, the double reference runs, and each output is
- * rounded once to float. */
+/* Dispatch from a problem to the reference of its kernel: float inputs (and
+ * the initial values of in-out tensors) are widened to double, the double
+ * reference runs, and each output is rounded once to float. */
 #include <stdlib.h>
 
 #include "reference.h"
 
-static double *widen(const float *data, size_t count) {
-    double *wide = malloc((count ? count : 1) * sizeof *wide);
-    if (wide)
-        for (size_t i = 0; i < count; i++) wide[i] = data[i];
-    return wide;
+#define KB_KERNEL(name, id) kb_ref_kernel_fn kb_ref_##name;
+#include "core/kernels.inc"
+#undef KB_KERNEL
+
+static const struct {
+    kb_kernel kernel;
+    kb_ref_kernel_fn *run;
+} references[] = {
+#define KB_KERNEL(name, id) {id, kb_ref_##name},
+#include "core/kernels.inc"
+#undef KB_KERNEL
+};
+
+static kb_ref_kernel_fn *find_reference(kb_kernel kernel) {
+    for (size_t i = 0; i < sizeof references / sizeof references[0]; i++)
+        if (references[i].kernel == kernel) return references[i].run;
+    return NULL;
 }
 
 kb_status kb_reference_run(const kb_problem *p, const kb_args *args,
                            const kb_ref_magnitudes *magnitudes) {
-    if (p->kernel != KB_KERNEL_CONV2D) return KB_ERR_UNSUPPORTED;
+    kb_ref_kernel_fn *run = find_reference(p->kernel);
+    if (!run) return KB_ERR_UNSUPPORTED;
     double *wide[KB_ARG_COUNT] = {0}, *mag[KB_ARG_COUNT] = {0};
     kb_status status = KB_OK;
     for (int a = 0; a < KB_ARG_COUNT && status == KB_OK; a++) {
+        const kb_arg_role role = kb_problem_arg_role(p, (kb_arg)a);
         const size_t count = kb_problem_arg_elems(p, (kb_arg)a);
-        if (count == 0) continue;
-        const bool output = kb_problem_arg_is_output(p, (kb_arg)a);
-        wide[a] = output ? malloc(count * sizeof(double)) : widen(args->tensor[a], count);
-        mag[a] = output ? malloc(count * sizeof(double)) : NULL;
-        if (!wide[a] || (output && !mag[a])) status = KB_ERR_NOMEM;
-    }
-    if (status == KB_OK) {
-        const kb_conv2d_shape *s = &p->conv2d;
-        switch (p->direction) {
-        case KB_DIR_FWD:
-            kb_ref_conv2d_fwd_f64(s, wide[KB_ARG_SRC], wide[KB_ARG_WEIGHTS], wide[KB_ARG_BIAS],
-                                  wide[KB_ARG_DST], mag[KB_ARG_DST]);
-            break;
-        case KB_DIR_BWD_DATA:
-            kb_ref_conv2d_bwd_data_f64(s, wide[KB_ARG_DIFF_DST], wide[KB_ARG_WEIGHTS],
-                                       wide[KB_ARG_DIFF_SRC], mag[KB_ARG_DIFF_SRC]);
-            break;
-        case KB_DIR_BWD_WEIGHTS:
-            kb_ref_conv2d_bwd_weights_f64(s, wide[KB_ARG_SRC], wide[KB_ARG_DIFF_DST],
-                                          wide[KB_ARG_DIFF_WEIGHTS], wide[KB_ARG_DIFF_BIAS],
-                                          mag[KB_ARG_DIFF_WEIGHTS], mag[KB_ARG_DIFF_BIAS]);
-            break;
-        default: status = KB_ERR_UNSUPPORTED; break;
+        if (role == KB_ROLE_NONE || count == 0) continue;
+        wide[a] = malloc(count * sizeof(double));
+        if (!wide[a]) status = KB_ERR_NOMEM;
+        else if (role != KB_ROLE_OUT)
+            for (size_t i = 0; i < count; i++) wide[a][i] = args->tensor[a][i];
+        if (role != KB_ROLE_IN) {
+            mag[a] = calloc(count, sizeof(double));
+            if (!mag[a]) status = KB_ERR_NOMEM;
         }
     }
+    if (status == KB_OK) status = run(p, wide, mag);
     for (int a = 0; a < KB_ARG_COUNT; a++) {
         const size_t count = kb_problem_arg_elems(p, (kb_arg)a);
         if (status == KB_OK && mag[a]) {

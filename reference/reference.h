@@ -22,6 +22,14 @@ typedef struct kb_ref_magnitudes {
 kb_status kb_reference_run(const kb_problem *problem, const kb_args *args,
                            const kb_ref_magnitudes *magnitudes);
 
+/* One kernel's reference on double arrays, indexed by kb_arg: inputs hold
+ * their values, in-out tensors their initial values (overwritten with the
+ * result), outputs are to be written; mag[arg] (outputs and in-out tensors
+ * only) receives each element's magnitude. Unused slots are NULL. Every kernel
+ * of kernels/core/kernels.inc has one, named kb_ref_<kernel>. */
+typedef kb_status kb_ref_kernel_fn(const kb_problem *problem, double *const *tensor,
+                                   double *const *mag);
+
 /* The references themselves, in double on double arrays (so gradient checks
  * by central differences can use them without float rounding). Each output
  * has a magnitude array of the same size. Outputs are overwritten. */

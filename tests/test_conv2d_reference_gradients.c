@@ -23,7 +23,7 @@ static const char *const shapes[] = {
 static double *random_doubles(size_t n, uint64_t seed) {
     float *f = malloc(n * sizeof *f);
     double *d = malloc(n * sizeof *d);
-    kb_fill_tensor(f, n, KB_FILL_REAL, seed);
+    kb_fill_values(f, n, true, seed);
     for (size_t i = 0; i < n; i++) d[i] = f[i];
     free(f);
     return d;

@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "conv2d.h"
+#include "core/kernel_ops.h"
 
 /* Multiplies sizes with an overflow check; false when the product exceeds
  * KB_MAX_TENSOR_ELEMS. */
@@ -107,7 +108,7 @@ size_t kb_conv2d_arg_elems(const kb_conv2d_shape *s, kb_direction direction, kb_
         case KB_ARG_DIFF_BIAS: return bias;
         default: return 0;
         }
-    case KB_DIR_COUNT: break;
+    default: break;
     }
     return 0;
 }
@@ -117,7 +118,7 @@ bool kb_conv2d_arg_is_output(kb_direction direction, kb_arg arg) {
     case KB_DIR_FWD: return arg == KB_ARG_DST;
     case KB_DIR_BWD_DATA: return arg == KB_ARG_DIFF_SRC;
     case KB_DIR_BWD_WEIGHTS: return arg == KB_ARG_DIFF_WEIGHTS || arg == KB_ARG_DIFF_BIAS;
-    case KB_DIR_COUNT: break;
+    default: break;
     }
     return false;
 }
@@ -127,7 +128,7 @@ int64_t kb_conv2d_reduction_length(const kb_conv2d_shape *s, kb_direction direct
     case KB_DIR_FWD: return s->in_channels * s->kernel_h * s->kernel_w;
     case KB_DIR_BWD_DATA: return s->out_channels * s->kernel_h * s->kernel_w;
     case KB_DIR_BWD_WEIGHTS: return s->batch * s->out_height * s->out_width;
-    case KB_DIR_COUNT: break;
+    default: break;
     }
     return 0;
 }
@@ -137,3 +138,45 @@ double kb_conv2d_flops(const kb_conv2d_shape *s) {
            (double)s->out_width * (double)s->in_channels * (double)s->kernel_h *
            (double)s->kernel_w;
 }
+
+/* --- the kernel table entry --------------------------------------------------- */
+
+static kb_status parse(const char *descriptor, kb_problem *p, char *why, size_t why_len) {
+    return kb_conv2d_parse(descriptor, &p->conv2d, why, why_len);
+}
+static void format(const kb_problem *p, char *buf, size_t buf_len) {
+    kb_conv2d_format(&p->conv2d, buf, buf_len);
+}
+static kb_status validate(const kb_problem *p, char *why, size_t why_len) {
+    return kb_conv2d_validate(&p->conv2d, why, why_len);
+}
+static size_t arg_elems(const kb_problem *p, kb_arg arg) {
+    return kb_conv2d_arg_elems(&p->conv2d, p->direction, arg);
+}
+static kb_arg_role arg_role(const kb_problem *p, kb_arg arg) {
+    if (kb_conv2d_arg_is_output(p->direction, arg)) return KB_ROLE_OUT;
+    return kb_conv2d_arg_elems(&p->conv2d, p->direction, arg) ? KB_ROLE_IN : KB_ROLE_NONE;
+}
+static int64_t reduction_length(const kb_problem *p, kb_arg arg) {
+    (void)arg; /* bwd_weights: the bias sums over N*P*Q too */
+    return kb_conv2d_reduction_length(&p->conv2d, p->direction);
+}
+static double flops(const kb_problem *p) { return kb_conv2d_flops(&p->conv2d); }
+static bool set_batch(kb_problem *p, int64_t batch) {
+    p->conv2d.batch = batch;
+    return true;
+}
+
+const kb_kernel_ops kb_conv2d_ops = {
+    .kernel = KB_KERNEL_CONV2D,
+    .directions = KB_DIRECTION_BIT(KB_DIR_FWD) | KB_DIRECTION_BIT(KB_DIR_BWD_DATA) |
+                  KB_DIRECTION_BIT(KB_DIR_BWD_WEIGHTS),
+    .parse = parse,
+    .format = format,
+    .validate = validate,
+    .arg_elems = arg_elems,
+    .arg_role = arg_role,
+    .reduction_length = reduction_length,
+    .flops = flops,
+    .set_batch = set_batch,
+};

@@ -16,10 +16,17 @@ const char *kb_status_name(kb_status status) {
     return "unknown status";
 }
 
-static const char *const kernel_names[KB_KERNEL_COUNT] = {"conv2d"};
-static const char *const direction_names[KB_DIR_COUNT] = {"fwd", "bwd_data", "bwd_weights"};
+static const char *const kernel_names[KB_KERNEL_COUNT] = {
+    "conv2d", "gemm", "affine", "softmax", "softmax_xent", "batchnorm", "pool2d", "relu",
+    "sigmoid", "optim"};
+static const char *const direction_names[KB_DIR_COUNT] = {
+    "fwd",       "bwd_data", "bwd_weights", "bwd",     "fwd_train", "fwd_infer",
+    "sgd",       "momentum", "nesterov",    "adagrad", "rmsprop",   "adam"};
 static const char *const arg_names[KB_ARG_COUNT] = {
-    "src", "weights", "bias", "dst", "diff_src", "diff_weights", "diff_bias", "diff_dst"};
+    "src",          "weights",          "bias",       "dst",        "diff_src",
+    "diff_weights", "diff_bias",        "diff_dst",   "labels",     "loss",
+    "scale",        "shift",            "mean",       "variance",   "running_mean",
+    "running_variance", "diff_scale",   "diff_shift", "state0",     "state1"};
 
 static bool lookup(const char *const *names, int count, const char *name, int *index) {
     for (int i = 0; i < count; i++) {

@@ -7,14 +7,14 @@
 
 #define KB_VARIANT(symbol) extern const kb_variant symbol;
 #define KB_ABSENT(kernel, direction, name, why)
-#include "conv2d/variants.inc"
+#include "core/all_variants.inc"
 #undef KB_VARIANT
 #undef KB_ABSENT
 
 static const kb_variant *const table[] = {
 #define KB_VARIANT(symbol) &symbol,
 #define KB_ABSENT(kernel, direction, name, why)
-#include "conv2d/variants.inc"
+#include "core/all_variants.inc"
 #undef KB_VARIANT
 #undef KB_ABSENT
 };
@@ -23,7 +23,7 @@ static const kb_variant *const table[] = {
 static const kb_absent_variant absent_table[] = {
 #define KB_VARIANT(symbol)
 #define KB_ABSENT(kernel, direction, name, why) {name, kernel, direction, why},
-#include "conv2d/variants.inc"
+#include "core/all_variants.inc"
 #undef KB_VARIANT
 #undef KB_ABSENT
     {NULL, KB_KERNEL_COUNT, KB_DIR_COUNT, NULL},
