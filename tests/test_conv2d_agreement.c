@@ -6,11 +6,7 @@
  * Integer-valued inputs must match exactly; real-valued inputs within the
  * bound documented in bench/check.h. Threads 1 and 2. A variant the CPU or
  * the build cannot run is reported as skipped, with the reason. */
-#include <omp.h>
-#include <stdio.h>
-
-#include "case.h"
-#include "testing.h"
+#include "agreement.h"
 
 static const char *const shapes[] = {
     /* 1x1 */
@@ -54,78 +50,6 @@ static const char *const shapes[] = {
     "mb1ic1024ih14oc256oh14kh1ph0",      /* res4b_branch2a */
 };
 
-/* Runs one variant on one case at 1 and 2 threads; a skip says why. */
-static void check_variant(const kb_variant *variant, const kb_case *c, const char *shape) {
-    const int thread_counts[] = {1, 2};
-    for (size_t t = 0; t < sizeof thread_counts / sizeof thread_counts[0]; t++) {
-        const int threads = thread_counts[t];
-        if (variant->single_threaded && threads > 1) continue;
-        char what[256];
-        snprintf(what, sizeof what, "%s %s %s threads=%d %s inputs", variant->name,
-                 kb_direction_name(c->problem.direction), shape, threads, kb_fill_name(c->fill));
-        const char *why_not;
-        if (!kb_variant_usable(variant, &c->problem, &why_not)) {
-            kb_test_skip(what, why_not);
-            continue;
-        }
-        omp_set_num_threads(threads);
-        TEST_CASE("%s", what) {
-            kb_prepared prepared;
-            kb_status status = kb_prepared_init(&prepared, variant, c, threads);
-            CHECK(status == KB_OK, "prepare: %s", kb_status_name(status));
-            if (status == KB_OK) {
-                kb_check_result result;
-                status = kb_case_run_and_check(&prepared, c, &result);
-                CHECK(status == KB_OK, "run: %s", kb_status_name(status));
-                if (status == KB_OK)
-                    CHECK(result.pass,
-                          "%zu mismatches, first at %zu; max abs err %g, max rel err %g, "
-                          "worst err/tolerance %g",
-                          result.mismatches, result.first_bad, result.max_abs_err,
-                          result.max_rel_err, result.worst_ratio);
-                /* A second run on the same prepared state must agree too (state
-                 * is reused in the timed loop). */
-                if (status == KB_OK) {
-                    status = kb_case_run_and_check(&prepared, c, &result);
-                    CHECK(status == KB_OK && result.pass, "second run disagrees");
-                }
-                kb_prepared_release(&prepared);
-            }
-        }
-    }
-}
-
 int main(void) {
-    for (size_t a = 0; a < kb_registry_absent_size(); a++) {
-        const kb_absent_variant *absent = kb_registry_absent_get(a);
-        char what[96];
-        snprintf(what, sizeof what, "%s %s %s (all shapes)", kb_kernel_name(absent->kernel),
-                 kb_direction_name(absent->direction), absent->name);
-        kb_test_skip(what, absent->why);
-    }
-    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
-        kb_problem problem = {0};
-        char why[256];
-        const bool parsed =
-            kb_problem_parse(KB_KERNEL_CONV2D, shapes[s], &problem, why, sizeof why) == KB_OK;
-        TEST_CASE("descriptor %s", shapes[s]) { CHECK(parsed, "%s", why); }
-        if (!parsed) continue;
-        for (int direction = 0; direction < KB_DIR_COUNT; direction++) {
-            problem.direction = (kb_direction)direction;
-            const kb_variant *variants[64];
-            const size_t n_variants = kb_registry_select(problem.kernel, problem.direction, NULL,
-                                                         0, variants, 64);
-            for (int fill = KB_FILL_INTEGER; fill <= KB_FILL_REAL && n_variants > 0; fill++) {
-                kb_case c;
-                if (kb_case_init(&c, &problem, (kb_fill)fill, 1000 + s, why, sizeof why) != KB_OK) {
-                    TEST_CASE("case %s", shapes[s]) { CHECK(0, "%s", why); }
-                    continue;
-                }
-                for (size_t v = 0; v < n_variants; v++)
-                    check_variant(variants[v], &c, shapes[s]);
-                kb_case_free(&c);
-            }
-        }
-    }
-    return kb_test_summary();
+    return kb_agreement_run(KB_KERNEL_CONV2D, shapes, sizeof shapes / sizeof shapes[0]);
 }
