@@ -4,6 +4,7 @@
 // Benchmark glue. Everything else (CLI, shapes, checking, CSV) is C in bench/.
 #include <benchmark/benchmark.h>
 #include <omp.h>
+#include <xmmintrin.h>
 
 #include <algorithm>
 #include <cmath>
@@ -16,8 +17,10 @@ extern "C" {
 #include "case.h"
 #include "cli.h"
 #include "csv.h"
+#include "probe.h"
 #include "shapes.h"
 #include "sysinfo.h"
+#include "topology.h"
 }
 
 namespace {
@@ -45,6 +48,8 @@ struct Row {
     const char *variant;
     std::string variant_isa;
     int threads = 0;
+    kb_bind bind = KB_BIND_NONE;
+    std::string pus; // the PU each thread ran on, "0;1" (OS indices)
     int reps = 0;
     bool timed = false;
     double median_ms = 0, min_ms = 0, max_ms = 0, cv_pct = 0;
@@ -54,6 +59,12 @@ struct Row {
     std::string verdict; // PASS, FAIL, SKIP, ERROR, UNCHECKED
     std::string note;
     double ratio_to_onednn = NAN, ratio_to_openblas = NAN;
+    // Roofline (probe.h): the best FMA peak of the CPU at this thread count,
+    // the triad bandwidth, flops per minimum byte, min(peak, AI x bandwidth)
+    // and this row's share of it. Memory-only kernels (no flops): the share
+    // of the triad bandwidth. NaN when not probed.
+    double peak_gflops = NAN, stream_gbps = NAN, intensity = NAN, roofline_gflops = NAN,
+           pct_of_roofline = NAN;
 };
 
 struct Stats {
@@ -121,7 +132,8 @@ std::string csv_line(const kb_sysinfo &info, const kb_options &o, const Row &r) 
     };
     const bool t = r.timed, k = r.checked;
     snprintf(buf, sizeof buf,
-             "%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%d,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n",
+             "%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%d,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%"
+             "s,%s,%s,%s\n",
              info.run_id, info.timestamp, info.git_commit, info.host, info.cpu_model,
              kb_isa_name(kb_cpu_isa()), kb_kernel_name(o.kernel), kb_direction_name(r.direction),
              r.variant, r.variant_isa.c_str(), r.shape->descriptor, r.shape->label, r.threads,
@@ -134,7 +146,42 @@ std::string csv_line(const kb_sysinfo &info, const kb_options &o, const Row &r) 
              k ? format_error(r.check.max_abs_err).c_str() : "",
              k ? format_error(r.check.max_rel_err).c_str() : "", r.verdict.c_str(),
              num(r.ratio_to_onednn, "%.3f").c_str(), num(r.ratio_to_openblas, "%.3f").c_str(),
-             r.note.c_str());
+             num(r.peak_gflops, "%.5g").c_str(), num(r.stream_gbps, "%.4g").c_str(),
+             num(r.intensity, "%.4g").c_str(), num(r.roofline_gflops, "%.5g").c_str(),
+             t ? num(r.pct_of_roofline, "%.1f").c_str() : "", kb_bind_name(r.bind), r.pus.c_str(),
+             "on", r.note.c_str());
+    return buf;
+}
+
+// Pins each of `threads` OpenMP threads to its PU of `plan` (-1: unbinds it to
+// the whole machine), sets FTZ/DAZ in each (bench runs kernels with
+// denormals flushed, recorded in the ftz_daz column), and reads back the PU
+// each thread runs on. libgomp keeps this thread pool for later parallel
+// regions of the same size, so the kernels (and oneDNN, same runtime) run
+// where planned. Returns the PUs read back; `mismatch` when one differs from
+// the plan. OpenBLAS runs its own pthreads: they are not placed.
+std::string place_threads(hwloc_topology_t topology, const std::vector<int> &plan, int threads,
+                          bool *mismatch) {
+    std::vector<int> ran(threads, -1);
+    bool bad = false;
+#pragma omp parallel num_threads(threads) reduction(|| : bad)
+    {
+        const int t = omp_get_thread_num();
+        _mm_setcsr(_mm_getcsr() | 0x8040); // FTZ (bit 15) and DAZ (bit 6)
+        hwloc_bitmap_t set = hwloc_bitmap_alloc();
+        if (plan[t] >= 0)
+            hwloc_bitmap_only(set, static_cast<unsigned>(plan[t]));
+        else
+            hwloc_bitmap_copy(set, hwloc_topology_get_complete_cpuset(topology));
+        hwloc_set_cpubind(topology, set, HWLOC_CPUBIND_THREAD);
+        if (hwloc_get_last_cpu_location(topology, set, HWLOC_CPUBIND_THREAD) == 0)
+            ran[t] = hwloc_bitmap_first(set);
+        if (plan[t] >= 0 && ran[t] != plan[t]) bad = true;
+        hwloc_bitmap_free(set);
+    }
+    *mismatch = bad;
+    char buf[1024];
+    kb_pu_list_format(ran.data(), threads, buf, sizeof buf);
     return buf;
 }
 
@@ -147,8 +194,21 @@ void print_row(const Row &r) {
     if (!std::isnan(r.ratio_to_openblas))
         snprintf(openblas, sizeof openblas, "%.2f", r.ratio_to_openblas);
     if (r.checked) snprintf(err, sizeof err, "%.2g", r.check.max_rel_err);
-    printf("  %-12s %3d %-59s %8s %9s %9s  %-7s %s\n", r.variant, r.threads, timing, onednn,
-           openblas, err, r.verdict.c_str(), r.note.c_str());
+    printf("  %-12s %3d %-7s %-59s %8s %9s %9s  %-7s %s\n", r.variant, r.threads,
+           kb_bind_name(r.bind), timing, onednn, openblas, err, r.verdict.c_str(), r.note.c_str());
+}
+
+void set_roofline(Row *r, const kb_probe &probe, double flops, double bytes) {
+    r->peak_gflops = std::max(probe.peak_avx2_gflops, probe.peak_avx512_gflops);
+    r->stream_gbps = probe.stream_gbps;
+    if (bytes <= 0 || r->stream_gbps <= 0) return;
+    if (flops > 0) {
+        r->intensity = flops / bytes;
+        r->roofline_gflops = std::min(r->peak_gflops, r->intensity * r->stream_gbps);
+        r->pct_of_roofline = 100.0 * r->gflops / r->roofline_gflops;
+    } else {
+        r->pct_of_roofline = 100.0 * r->gbps / r->stream_gbps;
+    }
 }
 
 // The median time of the row of `peer` (onednn, openblas) in `rows`, NaN if none.
@@ -206,8 +266,8 @@ int main(int argc, char **argv) {
         (std::strncmp(argv[i], "--benchmark_", 12) == 0 ? theirs : ours).push_back(argv[i]);
     kb_options o;
     char why[1024];
-    if (kb_options_parse(static_cast<int>(ours.size()), ours.data(), info.cores, &o, why,
-                         sizeof why) != 0) {
+    if (kb_options_parse(static_cast<int>(ours.size()), ours.data(), info.cores, info.pus, &o,
+                         why, sizeof why) != 0) {
         fprintf(stderr, "bench: %s\n", why);
         return 2;
     }
@@ -217,6 +277,16 @@ int main(int argc, char **argv) {
     }
     if (o.list) {
         print_list(o);
+        return 0;
+    }
+    hwloc_topology_t topology;
+    if (hwloc_topology_init(&topology) != 0 || hwloc_topology_load(topology) != 0) {
+        fprintf(stderr, "bench: hwloc could not read the topology\n");
+        return 2;
+    }
+    if (o.topology) {
+        kb_topology_print(topology, stdout);
+        hwloc_topology_destroy(topology);
         return 0;
     }
 
@@ -263,9 +333,21 @@ int main(int argc, char **argv) {
     printf("kernbench %s on %s (%s, %d cores, ISA %s); %d reps x >= %gs; CSV: %s\n",
            info.git_commit, info.host, info.cpu_model, info.cores, kb_isa_name(kb_cpu_isa()),
            o.reps, o.min_time_s, csv_path.c_str());
-    printf("  %-12s %3s %10s %10s %10s %6s %9s %8s %8s %9s %9s  %s\n", "variant", "thr",
+    printf("  %-12s %3s %-7s %10s %10s %10s %6s %9s %8s %8s %9s %9s  %s\n", "variant", "thr", "bind",
            "median_ms", "min_ms", "max_ms", "cv%", "GFLOP/s", "GB/s", "/onednn", "/openblas",
            "rel_err", "verdict");
+
+    // The machine's limits, once per thread count (probe.h).
+    std::vector<kb_probe> probes(o.n_threads);
+    if (!o.no_probe) {
+        for (size_t t = 0; t < o.n_threads; t++) {
+            kb_probe_run(o.threads[t], &probes[t]);
+            printf("probe: %d threads: peak %.1f GFLOP/s AVX2, %.1f GFLOP/s AVX-512; triad "
+                   "%.1f GB/s (3 x %.0f MiB)\n",
+                   o.threads[t], probes[t].peak_avx2_gflops, probes[t].peak_avx512_gflops,
+                   probes[t].stream_gbps, probes[t].stream_array_bytes / 1048576.0);
+        }
+    }
 
     bool any_fail = false, csv_failed = false;
     for (size_t s = 0; s < shapes.count && !csv_failed; s++) {
@@ -288,11 +370,17 @@ int main(int argc, char **argv) {
                 kb_shape_list_free(&shapes);
                 return 2;
             }
-            for (size_t t = 0; t < o.n_threads && !csv_failed; t++) {
+            for (size_t t = 0; t < o.n_threads && !csv_failed; t++)
+            for (size_t b = 0; b < o.n_binds && !csv_failed; b++) {
                 const int threads = o.threads[t];
                 // Placement and the OpenMP pool belong to bench, not to kernels;
                 // oneDNN (OpenMP runtime) reads the same setting.
                 omp_set_num_threads(threads);
+                const unsigned saved_csr = _mm_getcsr();
+                std::vector<int> plan(threads);
+                kb_placement_plan(topology, o.binds[b], threads, plan.data());
+                bool misplaced = false;
+                const std::string pus = place_threads(topology, plan, threads, &misplaced);
                 std::vector<Row> rows;
                 for (size_t v = 0; v < n_variants; v++) {
                     const kb_variant *variant = variants[v];
@@ -303,10 +391,13 @@ int main(int argc, char **argv) {
                     r.variant = variant->name;
                     r.variant_isa = kb_isa_name(variant->required_isa);
                     r.threads = threads;
+                    r.bind = o.binds[b];
+                    r.pus = pus;
+                    if (misplaced) r.note = "warning: a thread ran off its planned PU; ";
                     const char *why_not = nullptr;
                     if (!kb_variant_usable(variant, &problem, &why_not)) {
                         r.verdict = "SKIP";
-                        r.note = why_not ? why_not : "declined";
+                        r.note += why_not ? why_not : "declined";
                         rows.push_back(r);
                         continue;
                     }
@@ -314,7 +405,7 @@ int main(int argc, char **argv) {
                     kb_status status = kb_prepared_init(&prepared, variant, &c, threads);
                     if (status != KB_OK) {
                         r.verdict = "ERROR";
-                        r.note = std::string("prepare: ") + kb_status_name(status);
+                        r.note += std::string("prepare: ") + kb_status_name(status);
                         any_fail = true;
                         rows.push_back(r);
                         continue;
@@ -331,13 +422,13 @@ int main(int argc, char **argv) {
                         r.verdict = r.check.pass ? "PASS" : "FAIL";
                         if (r.checked && !r.check.pass) {
                             any_fail = true;
-                            r.note = std::to_string(r.check.mismatches) +
-                                     " elements outside tolerance";
+                            r.note += std::to_string(r.check.mismatches) +
+                                      " elements outside tolerance";
                         }
                     }
                     if (status != KB_OK) {
                         r.verdict = "ERROR";
-                        r.note = std::string("run: ") + kb_status_name(status);
+                        r.note += std::string("run: ") + kb_status_name(status);
                         any_fail = true;
                     } else {
                         Stats stats;
@@ -353,7 +444,7 @@ int main(int argc, char **argv) {
                             r.gbps = kb_problem_min_bytes(&problem) / stats.median * 1e-9;
                         } else {
                             r.verdict = "ERROR";
-                            r.note = "timing: " + error;
+                            r.note += "timing: " + error;
                             any_fail = true;
                         }
                     }
@@ -368,11 +459,14 @@ int main(int argc, char **argv) {
                     if (r.timed) {
                         r.ratio_to_onednn = onednn_ms / r.median_ms;
                         r.ratio_to_openblas = openblas_ms / r.median_ms;
+                        if (!o.no_probe) set_roofline(&r, probes[t], flops,
+                                                      kb_problem_min_bytes(&problem));
                     }
                     print_row(r);
                     text += csv_line(info, o, r);
                 }
                 fflush(stdout);
+                _mm_setcsr(saved_csr); // the next reference runs without FTZ/DAZ
                 if (!text.empty() && kb_csv_append(csv_path.c_str(), text.c_str(), why,
                                                    sizeof why) != 0) {
                     fprintf(stderr, "bench: %s\n", why);
@@ -383,6 +477,7 @@ int main(int argc, char **argv) {
         }
     }
     kb_shape_list_free(&shapes);
+    hwloc_topology_destroy(topology);
     if (csv_failed) return 1;
     if (any_fail) {
         fprintf(stderr, "bench: at least one row FAILED its check or reported an error\n");

@@ -63,6 +63,16 @@ expect_error "--batch: '-1'" --kernel conv2d --batch -1 "${csv[@]}"
 expect_error "--min-time: 'x'" --kernel conv2d --min-time x "${csv[@]}"
 expect_error "--csv: missing value" --kernel conv2d --csv
 expect_error "--csv: directory" --kernel conv2d --csv "$work/no/such/dir/out.csv"
+expect_error "--bind: 'spread'" --kernel conv2d --bind spread "${csv[@]}"
+expect_error "--bind: empty item" --kernel conv2d --bind compact, "${csv[@]}"
+expect_error "--direction: 'bwd' is not a direction of conv2d" --kernel conv2d --direction bwd "${csv[@]}"
+
+# --topology prints the summary and exits 0 without a kernel.
+if "$bench" --topology >"$work/topo" 2>&1 && grep -q "PUs" "$work/topo" && grep -q "^L" "$work/topo"; then
+    pass
+else
+    fail "--topology: $(cat "$work/topo")"
+fi
 
 # A file with another header is refused and left exactly as it was.
 printf 'a,b,c\n1,2,3\n' >"$work/other.csv"
@@ -85,7 +95,7 @@ else
 fi
 
 # A small real run: exit 0, one header, one PASS row per (shape, variant, threads).
-smoke=(--kernel conv2d --shape small --threads 1,2 --reps 2 --min-time 0.002 --csv "$work/smoke.csv")
+smoke=(--kernel conv2d --shape small --threads 1,2 --reps 2 --min-time 0.002 --no-probe --csv "$work/smoke.csv")
 if "$bench" "${smoke[@]}" >"$work/smoke.out" 2>&1; then pass; else fail "smoke run: $(tail -5 "$work/smoke.out")"; fi
 header_count=$(grep -c '^run_id,' "$work/smoke.csv")
 rows=$(($(wc -l <"$work/smoke.csv") - 1))
@@ -110,7 +120,7 @@ rows2=$(($(wc -l <"$work/smoke.csv") - 1))
 if [ "$header_count" -eq 1 ] && [ "$rows2" -eq $((rows + 5 * n_single)) ]; then pass; else fail "append: $header_count headers, $rows2 rows"; fi
 
 # Skips: with the ISA capped, the avx2 rows are SKIP with the reason, never PASS.
-KB_MAX_ISA=scalar "$bench" --kernel conv2d --variant avx2 --shape small --threads 1 \
+KB_MAX_ISA=scalar "$bench" --kernel conv2d --variant avx2 --shape small --threads 1 --no-probe \
     --csv "$work/skip.csv" >"$work/skip.out" 2>&1
 rc=$?
 skips=$(grep -c ',SKIP,.*CPU lacks AVX2' "$work/skip.csv")
@@ -119,6 +129,25 @@ if [ "$rc" -eq 0 ] && [ "$skips" -eq $((5 * n_avx2)) ] && ! grep -q ',PASS,' "$w
     pass
 else
     fail "ISA skip: rc=$rc, $skips skip rows"
+fi
+
+# With the probes: every timed row carries the roofline, and it is
+# min(peak, intensity x bandwidth) of its own columns (to the printed digits).
+"$bench" --kernel conv2d --variant avx2 --direction fwd --shape mb1ic16ih14oc16oh14kh3ph1 \
+    --threads 1 --bind compact,none --reps 2 --min-time 0.002 --csv "$work/roof.csv" >"$work/roof.out" 2>&1
+rc=$?
+bad=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+    { peak = $col["peak_gflops"]; bw = $col["stream_gbps"]; ai = $col["arithmetic_intensity"];
+      roof = $col["roofline_gflops"]; pct = $col["pct_of_roofline"]; g = $col["gflops"];
+      want = (peak < ai * bw) ? peak : ai * bw;
+      if (!(peak > 0 && bw > 0 && roof > 0) || (roof - want) / want > 1e-3 || (want - roof) / want > 1e-3 ||
+          (pct - 100 * g / roof) > 0.1 || (100 * g / roof - pct) > 0.1 || $col["ftz_daz"] != "on")
+          print }' "$work/roof.csv" | wc -l)
+binds=$(tail -n +2 "$work/roof.csv" | cut -d, -f33 | sort -u | tr '\n' ' ')
+if [ "$rc" -eq 0 ] && [ "$bad" -eq 0 ] && [ "$binds" = "compact none " ]; then
+    pass
+else
+    fail "roofline columns: rc=$rc, $bad inconsistent rows, binds '$binds'"
 fi
 
 echo "$passed passed, $failed failed"
