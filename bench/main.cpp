@@ -53,6 +53,7 @@ struct Row {
     int reps = 0;
     bool timed = false;
     double median_ms = 0, min_ms = 0, max_ms = 0, cv_pct = 0;
+    std::string samples_ms; // every repetition's time, ';'-separated (for --compare's U test)
     double gflops = 0, gbps = 0, prepare_ms = 0;
     bool checked = false;
     kb_check_result check{};
@@ -69,6 +70,7 @@ struct Row {
 
 struct Stats {
     double median, min, max, cv_pct;
+    std::vector<double> samples; // seconds per iteration, one per repetition, in run order
 };
 
 Stats summarize(std::vector<double> v) {
@@ -119,6 +121,7 @@ bool time_variant(kb_prepared *prepared, const kb_case *c, const kb_options &o, 
         return false;
     }
     *stats = summarize(reporter.seconds);
+    stats->samples = reporter.seconds;
     return true;
 }
 
@@ -133,7 +136,7 @@ std::string csv_line(const kb_sysinfo &info, const kb_options &o, const Row &r) 
     const bool t = r.timed, k = r.checked;
     snprintf(buf, sizeof buf,
              "%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%d,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%"
-             "s,%s,%s,%s\n",
+             "s,%s,%s,%s,%s\n",
              info.run_id, info.timestamp, info.git_commit, info.host, info.cpu_model,
              kb_isa_name(kb_cpu_isa()), kb_kernel_name(o.kernel), kb_direction_name(r.direction),
              r.variant, r.variant_isa.c_str(), r.shape->descriptor, r.shape->label, r.threads,
@@ -149,7 +152,7 @@ std::string csv_line(const kb_sysinfo &info, const kb_options &o, const Row &r) 
              num(r.peak_gflops, "%.5g").c_str(), num(r.stream_gbps, "%.4g").c_str(),
              num(r.intensity, "%.4g").c_str(), num(r.roofline_gflops, "%.5g").c_str(),
              t ? num(r.pct_of_roofline, "%.1f").c_str() : "", kb_bind_name(r.bind), r.pus.c_str(),
-             "on", r.note.c_str());
+             "on", r.samples_ms.c_str(), r.note.c_str());
     return buf;
 }
 
@@ -440,6 +443,12 @@ int main(int argc, char **argv) {
                             r.min_ms = stats.min * 1e3;
                             r.max_ms = stats.max * 1e3;
                             r.cv_pct = stats.cv_pct;
+                            for (size_t i = 0; i < stats.samples.size(); i++) {
+                                char one[32];
+                                snprintf(one, sizeof one, "%s%.6g", i ? ";" : "",
+                                         stats.samples[i] * 1e3);
+                                r.samples_ms += one;
+                            }
                             r.gflops = flops / stats.median * 1e-9;
                             r.gbps = kb_problem_min_bytes(&problem) / stats.median * 1e-9;
                         } else {
