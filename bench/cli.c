@@ -29,6 +29,10 @@ const char kb_usage[] =
     "                compact fills the PUs sharing the smallest caches first, scatter\n"
     "                spreads over packages, L3 domains and cores (hwloc_distrib)\n"
     "  --topology    print the machine's topology (hwloc) and exit\n"
+    "  --compare BASE.csv NEW.csv [--threshold PCT]\n"
+    "                compare two runs row by row: time ratio, Mann-Whitney U test on the\n"
+    "                repetitions, numerical changes; exit 1 when a row is slower by more\n"
+    "                than PCT (default 5) with p < 0.05 or its check got worse\n"
     "  --reps        Google Benchmark repetitions per row (default 5)\n"
     "  --min-time    minimum seconds per repetition (default 0.05)\n"
     "  --csv         output file (default results/<host>-<date>-<kernel>.csv); rows are\n"
@@ -156,6 +160,7 @@ int kb_options_parse(int argc, char **argv, int cores, int pus, kb_options *o, c
                      size_t why_len) {
     memset(o, 0, sizeof *o);
     o->reps = 5;
+    o->threshold_pct = 5.0;
     o->min_time_s = 0.05;
     size_t used = 0;
     const char *direction_list = NULL, *variant_list = NULL;
@@ -181,6 +186,15 @@ int kb_options_parse(int argc, char **argv, int cores, int pus, kb_options *o, c
             o->topology = true;
             continue;
         }
+        if (strcmp(flag, "--compare") == 0) {
+            if (i + 2 >= argc || argv[i + 1][0] == '\0' || argv[i + 2][0] == '\0') {
+                snprintf(why, why_len, "--compare: needs two CSV files (BASE NEW)");
+                return 2;
+            }
+            o->compare_base = argv[++i];
+            o->compare_new = argv[++i];
+            continue;
+        }
         /* Every other flag takes a value, as "--flag VALUE" or "--flag=VALUE". */
         const char *value = NULL;
         char name[32];
@@ -195,7 +209,7 @@ int kb_options_parse(int argc, char **argv, int cores, int pus, kb_options *o, c
         static const char *const valued[] = {"--kernel", "--direction", "--variant",
                                              "--shape",  "--batch",     "--threads",
                                              "--reps",   "--min-time",  "--csv",
-                                             "--bind"};
+                                             "--bind",   "--threshold"};
         bool known = false;
         for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++)
             known |= strcmp(name, valued[k]) == 0;
@@ -256,6 +270,15 @@ int kb_options_parse(int argc, char **argv, int cores, int pus, kb_options *o, c
                 return 2;
             }
             o->min_time_s = seconds;
+        } else if (strcmp(name, "--threshold") == 0) {
+            char *end;
+            errno = 0;
+            double pct = strtod(value, &end);
+            if (*value == '\0' || *end != '\0' || errno || !(pct >= 0) || pct > 1000) {
+                snprintf(why, why_len, "--threshold: '%s' is not a percentage in [0, 1000]", value);
+                return 2;
+            }
+            o->threshold_pct = pct;
         } else if (strcmp(name, "--bind") == 0) {
             char *items[KB_MAX_LIST];
             size_t n;
@@ -282,6 +305,7 @@ int kb_options_parse(int argc, char **argv, int cores, int pus, kb_options *o, c
         }
     }
     if (o->help) return 0;
+    if (o->compare_base) return 0;
     if (!o->kernel_given && !o->list && !o->topology) {
         char names[256];
         kernel_names(names, sizeof names);

@@ -16,6 +16,7 @@
 extern "C" {
 #include "case.h"
 #include "cli.h"
+#include "compare.h"
 #include "csv.h"
 #include "probe.h"
 #include "shapes.h"
@@ -281,6 +282,12 @@ int main(int argc, char **argv) {
     if (o.list) {
         print_list(o);
         return 0;
+    }
+    if (o.compare_base) {
+        const int rc = kb_compare_csv(o.compare_base, o.compare_new, o.threshold_pct, stdout, why,
+                                      sizeof why);
+        if (rc == 2) fprintf(stderr, "bench: %s\n", why);
+        return rc;
     }
     hwloc_topology_t topology;
     if (hwloc_topology_init(&topology) != 0 || hwloc_topology_load(topology) != 0) {

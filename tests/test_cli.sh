@@ -150,5 +150,16 @@ else
     fail "roofline columns: rc=$rc, $bad inconsistent rows, binds '$binds'"
 fi
 
+# --compare: a run against itself has no regression; a missing file is one line, exit 2.
+if "$bench" --compare "$work/smoke.csv" "$work/smoke.csv" >"$work/cmp.out" 2>&1 &&
+    grep -q "0 regressed" "$work/cmp.out"; then
+    pass
+else
+    fail "--compare self: $(tail -3 "$work/cmp.out")"
+fi
+expect_error "--compare: cannot read" --compare "$work/smoke.csv" "$work/none.csv"
+expect_error "--compare: needs two" --compare "$work/smoke.csv"
+expect_error "--threshold: 'x'" --compare "$work/smoke.csv" "$work/smoke.csv" --threshold x
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
