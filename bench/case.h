@@ -35,6 +35,10 @@ kb_status kb_case_check_memory(const kb_problem *problem, char *why, size_t why_
 kb_status kb_case_init(kb_case *c, const kb_problem *problem, kb_fill fill, uint64_t seed,
                        char *why, size_t why_len);
 void kb_case_free(kb_case *c);
+/* Replaces the inputs (and initial values of in-out tensors) of an initialised
+ * case with `inputs[arg]` (same element counts; NULL entries are kept) and
+ * recomputes the reference. */
+kb_status kb_case_set_inputs(kb_case *c, float *const *inputs, char *why, size_t why_len);
 
 typedef struct kb_prepared {
     const kb_variant *variant;

@@ -29,6 +29,11 @@ const char kb_usage[] =
     "                compact fills the PUs sharing the smallest caches first, scatter\n"
     "                spreads over packages, L3 domains and cores (hwloc_distrib)\n"
     "  --topology    print the machine's topology (hwloc) and exit\n"
+    "  --save DIR    write each checked case as NumPy .npy files under\n"
+    "                DIR/<kernel>_<direction>_<shape>/: input_<arg>.npy, reference_<arg>.npy\n"
+    "                and <variant>_t<threads>_<arg>.npy (float32, C order, true shape)\n"
+    "  --load DIR    run on the inputs DIR/input_<arg>.npy (one --shape descriptor) and write\n"
+    "                the reference's and each variant's outputs into DIR the same way\n"
     "  --compare BASE.csv NEW.csv [--threshold PCT]\n"
     "                compare two runs row by row: time ratio, Mann-Whitney U test on the\n"
     "                repetitions, numerical changes; exit 1 when a row is slower by more\n"
@@ -209,7 +214,8 @@ int kb_options_parse(int argc, char **argv, int cores, int pus, kb_options *o, c
         static const char *const valued[] = {"--kernel", "--direction", "--variant",
                                              "--shape",  "--batch",     "--threads",
                                              "--reps",   "--min-time",  "--csv",
-                                             "--bind",   "--threshold"};
+                                             "--bind",   "--threshold", "--save",
+                                             "--load"};
         bool known = false;
         for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++)
             known |= strcmp(name, valued[k]) == 0;
@@ -270,6 +276,12 @@ int kb_options_parse(int argc, char **argv, int cores, int pus, kb_options *o, c
                 return 2;
             }
             o->min_time_s = seconds;
+        } else if (strcmp(name, "--save") == 0 || strcmp(name, "--load") == 0) {
+            if (*value == '\0') {
+                snprintf(why, why_len, "%s: empty directory name", name);
+                return 2;
+            }
+            *(name[2] == 's' ? &o->save_dir : &o->load_dir) = value;
         } else if (strcmp(name, "--threshold") == 0) {
             char *end;
             errno = 0;

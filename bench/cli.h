@@ -34,6 +34,7 @@ typedef struct kb_options {
     double min_time_s; /* per repetition */
     const char *csv_path; /* NULL: results/<host>-<date>-<kernel>.csv */
     const char *compare_base, *compare_new; /* --compare BASE NEW */
+    const char *save_dir, *load_dir;        /* --save DIR, --load DIR (.npy) */
     double threshold_pct;                   /* --threshold, default 5 */
     char storage[4096];   /* copies of list items */
 } kb_options;

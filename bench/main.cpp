@@ -6,7 +6,10 @@
 #include <omp.h>
 #include <xmmintrin.h>
 
+#include <sys/stat.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -18,6 +21,7 @@ extern "C" {
 #include "cli.h"
 #include "compare.h"
 #include "csv.h"
+#include "npy.h"
 #include "probe.h"
 #include "shapes.h"
 #include "sysinfo.h"
@@ -189,6 +193,67 @@ std::string place_threads(hwloc_topology_t topology, const std::vector<int> &pla
     return buf;
 }
 
+// .npy interop (--save / --load): file names are <prefix><arg>.npy.
+bool save_tensors(const std::string &dir, const std::string &prefix, const kb_problem &problem,
+                  float *const *tensors, bool outputs, char *why, size_t why_len) {
+    for (int a = 0; a < KB_ARG_COUNT; a++) {
+        const kb_arg arg = static_cast<kb_arg>(a);
+        const kb_arg_role role = kb_problem_arg_role(&problem, arg);
+        if (role == KB_ROLE_NONE || !tensors[a]) continue;
+        if (outputs ? role == KB_ROLE_IN : role == KB_ROLE_OUT) continue;
+        int64_t dims[KB_MAX_ARG_DIMS];
+        const int ndims = kb_problem_arg_dims(&problem, arg, dims);
+        const std::string path = dir + "/" + prefix + kb_arg_name(arg) + ".npy";
+        if (kb_npy_write(path.c_str(), tensors[a], dims, ndims, why, why_len) != 0) return false;
+    }
+    return true;
+}
+
+// "mb1ic3ih5..." -> the case directory under --save/--load's DIR.
+std::string case_dir(const std::string &root, const kb_problem &problem, const char *descriptor) {
+    return root + "/" + kb_kernel_name(problem.kernel) + "_" +
+           kb_direction_name(problem.direction) + "_" + descriptor;
+}
+
+bool make_dir(const std::string &path, char *why, size_t why_len) {
+    if (mkdir(path.c_str(), 0777) == 0 || errno == EEXIST) return true;
+    snprintf(why, why_len, "--save: cannot create '%s': %s", path.c_str(), strerror(errno));
+    return false;
+}
+
+// Reads DIR/input_<arg>.npy for every input of `problem`, checking each
+// against the tensor's true shape. `loaded` owns the arrays on success.
+bool load_inputs(const std::string &dir, const kb_problem &problem, float *loaded[KB_ARG_COUNT],
+                 char *why, size_t why_len) {
+    for (int a = 0; a < KB_ARG_COUNT; a++) loaded[a] = nullptr;
+    for (int a = 0; a < KB_ARG_COUNT; a++) {
+        const kb_arg arg = static_cast<kb_arg>(a);
+        const kb_arg_role role = kb_problem_arg_role(&problem, arg);
+        if (role == KB_ROLE_NONE || role == KB_ROLE_OUT) continue;
+        const std::string path = dir + "/input_" + kb_arg_name(arg) + ".npy";
+        int64_t dims[KB_NPY_MAX_DIMS], want[KB_MAX_ARG_DIMS];
+        int ndims = 0;
+        if (kb_npy_read(path.c_str(), &loaded[a], dims, &ndims, why, why_len) != 0) return false;
+        const int want_ndims = kb_problem_arg_dims(&problem, arg, want);
+        bool same = ndims == want_ndims;
+        for (int i = 0; same && i < ndims; i++) same = dims[i] == want[i];
+        if (!same) {
+            std::string got, need;
+            for (int i = 0; i < ndims; i++) got += (i ? ", " : "") + std::to_string(dims[i]);
+            for (int i = 0; i < want_ndims; i++) need += (i ? ", " : "") + std::to_string(want[i]);
+            snprintf(why, why_len, "--load: '%s' has shape (%s); %s %s needs (%s)", path.c_str(),
+                     got.c_str(), kb_kernel_name(problem.kernel),
+                     kb_direction_name(problem.direction), need.c_str());
+            return false;
+        }
+    }
+    return true;
+}
+
+void free_inputs(float *loaded[KB_ARG_COUNT]) {
+    for (int a = 0; a < KB_ARG_COUNT; a++) free(loaded[a]), loaded[a] = nullptr;
+}
+
 void print_row(const Row &r) {
     char timing[112] = "", onednn[16] = "", openblas[16] = "", err[16] = "";
     if (r.timed)
@@ -311,7 +376,31 @@ int main(int argc, char **argv) {
         fprintf(stderr, "bench: %s\n", why);
         return 2;
     }
-    // Refuse up front what cannot fit, before any row is written.
+    // Refuse up front what cannot fit or load, before any row is written.
+    if (o.load_dir && shapes.count != 1) {
+        fprintf(stderr, "bench: --load: give exactly one --shape descriptor (got %zu shapes)\n",
+                shapes.count);
+        kb_shape_list_free(&shapes);
+        return 2;
+    }
+    // --load: the inputs of each direction, read and checked now.
+    std::vector<std::vector<float *>> loaded(o.n_directions, std::vector<float *>(KB_ARG_COUNT));
+    for (size_t d = 0; o.load_dir && d < o.n_directions; d++) {
+        kb_problem problem = shapes.items[0].problem;
+        problem.direction = o.directions[d];
+        if (!load_inputs(o.load_dir, problem, loaded[d].data(), why, sizeof why)) {
+            fprintf(stderr, "bench: %s\n", why);
+            for (auto &inputs : loaded) free_inputs(inputs.data());
+            kb_shape_list_free(&shapes);
+            return 2;
+        }
+    }
+    const char *npy_root = o.load_dir ? o.load_dir : o.save_dir;
+    if (o.save_dir && !o.load_dir && !make_dir(o.save_dir, why, sizeof why)) {
+        fprintf(stderr, "bench: %s\n", why);
+        kb_shape_list_free(&shapes);
+        return 2;
+    }
     for (size_t s = 0; s < shapes.count; s++) {
         for (size_t d = 0; d < o.n_directions; d++) {
             kb_problem problem = shapes.items[s].problem;
@@ -375,10 +464,30 @@ int main(int argc, char **argv) {
                    kb_problem_min_bytes(&problem) * 1e-6);
             fflush(stdout);
             kb_case c;
-            if (kb_case_init(&c, &problem, KB_FILL_REAL, 42 + s, why, sizeof why) != KB_OK) {
+            if (kb_case_init(&c, &problem, KB_FILL_REAL, 42 + s, why, sizeof why) != KB_OK ||
+                (o.load_dir &&
+                 kb_case_set_inputs(&c, loaded[d].data(), why, sizeof why) != KB_OK)) {
                 fprintf(stderr, "bench: %s\n", why);
                 kb_shape_list_free(&shapes);
                 return 2;
+            }
+            // --save: the inputs and the reference's outputs of this case; --load:
+            // the reference's outputs next to the inputs.
+            std::string npy_dir;
+            if (npy_root) {
+                npy_dir = o.load_dir ? std::string(o.load_dir)
+                                     : case_dir(npy_root, problem, shape.descriptor);
+                float *initial[KB_ARG_COUNT];
+                for (int a = 0; a < KB_ARG_COUNT; a++)
+                    initial[a] = c.initial[a] ? c.initial[a] : c.args.tensor[a];
+                if (!make_dir(npy_dir, why, sizeof why) ||
+                    (!o.load_dir && !save_tensors(npy_dir, "input_", problem, initial, false, why,
+                                                  sizeof why)) ||
+                    !save_tensors(npy_dir, "reference_", problem, c.ref_outputs, true, why,
+                                  sizeof why)) {
+                    fprintf(stderr, "bench: %s\n", why);
+                    csv_failed = true;
+                }
             }
             for (size_t t = 0; t < o.n_threads && !csv_failed; t++)
             for (size_t b = 0; b < o.n_binds && !csv_failed; b++) {
@@ -429,6 +538,15 @@ int main(int argc, char **argv) {
                     } else {
                         status = kb_case_run_and_check(&prepared, &c, &r.check);
                         r.checked = status == KB_OK;
+                        if (r.checked && !npy_dir.empty() && b == 0) {
+                            const std::string prefix = std::string(variant->name) + "_t" +
+                                                       std::to_string(threads) + "_";
+                            if (!save_tensors(npy_dir, prefix, problem, c.args.tensor, true, why,
+                                              sizeof why)) {
+                                fprintf(stderr, "bench: %s\n", why);
+                                csv_failed = true;
+                            }
+                        }
                         r.verdict = r.check.pass ? "PASS" : "FAIL";
                         if (r.checked && !r.check.pass) {
                             any_fail = true;
@@ -493,6 +611,7 @@ int main(int argc, char **argv) {
         }
     }
     kb_shape_list_free(&shapes);
+    for (auto &inputs : loaded) free_inputs(inputs.data());
     hwloc_topology_destroy(topology);
     if (csv_failed) return 1;
     if (any_fail) {

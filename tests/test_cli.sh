@@ -161,5 +161,32 @@ expect_error "--compare: cannot read" --compare "$work/smoke.csv" "$work/none.cs
 expect_error "--compare: needs two" --compare "$work/smoke.csv"
 expect_error "--threshold: 'x'" --compare "$work/smoke.csv" "$work/smoke.csv" --threshold x
 
+# --save then --load on the same directory: the variants reproduce the saved
+# outputs bit for bit (same inputs, same code); a wrong shape is refused.
+one=(--kernel conv2d --direction fwd --shape mb1ic3ih5oc2oh5kh3ph1 --threads 1 --reps 1
+     --min-time 0.001 --no-probe --variant naive,avx2)
+case_dir="$work/npy/conv2d_fwd_mb1ic3ih5oc2oh5kh3ph1"
+if "$bench" "${one[@]}" --csv "$work/save.csv" --save "$work/npy" >/dev/null 2>&1 &&
+    [ -f "$case_dir/input_src.npy" ] && [ -f "$case_dir/reference_dst.npy" ] &&
+    [ -f "$case_dir/avx2_t1_dst.npy" ]; then
+    pass
+else
+    fail "--save did not write the case: $(ls -R "$work/npy" 2>&1 | head -5)"
+fi
+mkdir -p "$work/load"
+cp "$case_dir"/input_*.npy "$work/load/"
+if "$bench" "${one[@]}" --csv "$work/load.csv" --load "$work/load" >/dev/null 2>&1 &&
+    cmp -s "$work/load/avx2_t1_dst.npy" "$case_dir/avx2_t1_dst.npy" &&
+    cmp -s "$work/load/reference_dst.npy" "$case_dir/reference_dst.npy"; then
+    pass
+else
+    fail "--load did not reproduce the saved outputs"
+fi
+expect_error "needs (1, 3, 6, 6)" --kernel conv2d --direction fwd --shape mb1ic3ih6oc2oh6kh3ph1 \
+    --load "$work/load" "${csv[@]}"
+expect_error "input_diff_dst.npy" --kernel conv2d --direction bwd_data --shape mb1ic3ih5oc2oh5kh3ph1 \
+    --load "$work/load" "${csv[@]}"
+expect_error "exactly one --shape" --kernel conv2d --shape small --load "$work/load" "${csv[@]}"
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -112,6 +112,15 @@ void kb_problem_fill(const kb_problem *problem, kb_arg arg, float *data, size_t 
     kb_fill_values(data, count, real, seed);
 }
 
+int kb_problem_arg_dims(const kb_problem *problem, kb_arg arg, int64_t dims[KB_MAX_ARG_DIMS]) {
+    const kb_kernel_ops *ops = kb_kernel_ops_get(problem->kernel);
+    const size_t elems = kb_problem_arg_elems(problem, arg);
+    if (!ops || elems == 0) return 0;
+    if (ops->arg_dims) return ops->arg_dims(problem, arg, dims);
+    dims[0] = (int64_t)elems;
+    return 1;
+}
+
 bool kb_problem_set_batch(kb_problem *problem, int64_t batch) {
     const kb_kernel_ops *ops = kb_kernel_ops_get(problem->kernel);
     return ops && ops->set_batch && ops->set_batch(problem, batch);

@@ -245,6 +245,11 @@ void kb_problem_fill(const kb_problem *problem, kb_arg arg, float *data, size_t 
  * deterministic for a seed (splitmix64). */
 void kb_fill_values(float *data, size_t count, bool real, uint64_t seed);
 uint64_t kb_random_next(uint64_t *state);
+/* The shape of tensor `arg` in C order (NCHW, OIHW, N x D, ...): returns the
+ * number of dimensions (0 for an unused tensor, or a scalar such as the loss
+ * — check kb_problem_arg_elems). */
+#define KB_MAX_ARG_DIMS 4
+int kb_problem_arg_dims(const kb_problem *problem, kb_arg arg, int64_t dims[KB_MAX_ARG_DIMS]);
 /* Sets the batch (mb) of the problem where the kernel has one; false when it
  * has none (bench --batch is then refused). */
 bool kb_problem_set_batch(kb_problem *problem, int64_t batch);
