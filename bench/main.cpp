@@ -13,6 +13,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -354,14 +355,17 @@ int main(int argc, char **argv) {
         if (rc == 2) fprintf(stderr, "bench: %s\n", why);
         return rc;
     }
-    hwloc_topology_t topology;
+    hwloc_topology_t topology = nullptr;
     if (hwloc_topology_init(&topology) != 0 || hwloc_topology_load(topology) != 0) {
         fprintf(stderr, "bench: hwloc could not read the topology\n");
+        if (topology) hwloc_topology_destroy(topology);
         return 2;
     }
+    // Destroyed on every return below.
+    std::unique_ptr<hwloc_topology, void (*)(hwloc_topology_t)> topology_guard(
+        topology, hwloc_topology_destroy);
     if (o.topology) {
         kb_topology_print(topology, stdout);
-        hwloc_topology_destroy(topology);
         return 0;
     }
 
@@ -376,29 +380,35 @@ int main(int argc, char **argv) {
         fprintf(stderr, "bench: %s\n", why);
         return 2;
     }
+    // Freed on every return below.
+    std::unique_ptr<kb_shape_list, void (*)(kb_shape_list *)> shapes_guard(&shapes,
+                                                                          kb_shape_list_free);
     // Refuse up front what cannot fit or load, before any row is written.
     if (o.load_dir && shapes.count != 1) {
         fprintf(stderr, "bench: --load: give exactly one --shape descriptor (got %zu shapes)\n",
                 shapes.count);
-        kb_shape_list_free(&shapes);
         return 2;
     }
     // --load: the inputs of each direction, read and checked now.
-    std::vector<std::vector<float *>> loaded(o.n_directions, std::vector<float *>(KB_ARG_COUNT));
+    struct LoadedInputs { // --load: per direction, freed on every return
+        std::vector<std::vector<float *>> per_direction;
+        ~LoadedInputs() {
+            for (auto &inputs : per_direction) free_inputs(inputs.data());
+        }
+    } loaded_inputs{std::vector<std::vector<float *>>(o.n_directions,
+                                                      std::vector<float *>(KB_ARG_COUNT))};
+    auto &loaded = loaded_inputs.per_direction;
     for (size_t d = 0; o.load_dir && d < o.n_directions; d++) {
         kb_problem problem = shapes.items[0].problem;
         problem.direction = o.directions[d];
         if (!load_inputs(o.load_dir, problem, loaded[d].data(), why, sizeof why)) {
             fprintf(stderr, "bench: %s\n", why);
-            for (auto &inputs : loaded) free_inputs(inputs.data());
-            kb_shape_list_free(&shapes);
             return 2;
         }
     }
     const char *npy_root = o.load_dir ? o.load_dir : o.save_dir;
     if (o.save_dir && !o.load_dir && !make_dir(o.save_dir, why, sizeof why)) {
         fprintf(stderr, "bench: %s\n", why);
-        kb_shape_list_free(&shapes);
         return 2;
     }
     for (size_t s = 0; s < shapes.count; s++) {
@@ -407,7 +417,6 @@ int main(int argc, char **argv) {
             problem.direction = o.directions[d];
             if (kb_case_check_memory(&problem, why, sizeof why) != KB_OK) {
                 fprintf(stderr, "bench: %s\n", why);
-                kb_shape_list_free(&shapes);
                 return 2;
             }
         }
@@ -417,7 +426,6 @@ int main(int argc, char **argv) {
                                             "-" + kb_kernel_name(o.kernel) + ".csv";
     if (kb_csv_check(csv_path.c_str(), o.csv_path == nullptr, why, sizeof why) != 0) {
         fprintf(stderr, "bench: %s\n", why);
-        kb_shape_list_free(&shapes);
         return 2;
     }
     for (size_t i = 0; i < o.n_threads; i++)
@@ -464,11 +472,13 @@ int main(int argc, char **argv) {
                    kb_problem_min_bytes(&problem) * 1e-6);
             fflush(stdout);
             kb_case c;
-            if (kb_case_init(&c, &problem, KB_FILL_REAL, 42 + s, why, sizeof why) != KB_OK ||
-                (o.load_dir &&
-                 kb_case_set_inputs(&c, loaded[d].data(), why, sizeof why) != KB_OK)) {
+            if (kb_case_init(&c, &problem, KB_FILL_REAL, 42 + s, why, sizeof why) != KB_OK) {
                 fprintf(stderr, "bench: %s\n", why);
-                kb_shape_list_free(&shapes);
+                return 2;
+            }
+            if (o.load_dir && kb_case_set_inputs(&c, loaded[d].data(), why, sizeof why) != KB_OK) {
+                fprintf(stderr, "bench: %s\n", why);
+                kb_case_free(&c);
                 return 2;
             }
             // --save: the inputs and the reference's outputs of this case; --load:
@@ -610,9 +620,7 @@ int main(int argc, char **argv) {
             kb_case_free(&c);
         }
     }
-    kb_shape_list_free(&shapes);
-    for (auto &inputs : loaded) free_inputs(inputs.data());
-    hwloc_topology_destroy(topology);
+
     if (csv_failed) return 1;
     if (any_fail) {
         fprintf(stderr, "bench: at least one row FAILED its check or reported an error\n");

@@ -24,9 +24,10 @@ int main(void) {
             continue;
         }
         const double a = kb_probe_peak_gflops(isas[i], 1), b = kb_probe_peak_gflops(isas[i], 1);
-        /* One core does at least 8 flops per ns at AVX2 (1 GHz x 1 FMA pipe) and
-         * under 1000 (no core runs 16 FMA pipes at 4 GHz). */
-        TEST_CASE("%s plausible", what) { CHECK(a > 8 && a < 1000, "%g GFLOP/s", a); }
+        /* Above 0.5 GFLOP/s (one FMA vector per 32 ns: the probe ran, even on a
+         * machine busy with other work or under a sanitizer) and under 1000
+         * (no core runs 16 FMA pipes at 4 GHz). */
+        TEST_CASE("%s plausible", what) { CHECK(a > 0.5 && a < 1000, "%g GFLOP/s", a); }
         check_repeatable(what, a, b);
     }
     TEST_CASE("%s", "peak of a missing ISA is 0") {
