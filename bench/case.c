@@ -180,3 +180,30 @@ const char *kb_prepared_isa(const kb_prepared *p) {
     if (p->variant->isa_used) return p->variant->isa_used(p->state);
     return kb_isa_name(p->variant->required_isa);
 }
+
+kb_status kb_case_copy_outputs(const kb_case *c, kb_output_copy *copy) {
+    memset(copy, 0, sizeof *copy);
+    for (int arg = 0; arg < KB_ARG_COUNT; arg++) {
+        if (!c->ref_outputs[arg]) continue;
+        copy->tensor[arg] = malloc(c->elems[arg] * sizeof(float));
+        if (!copy->tensor[arg]) {
+            kb_output_copy_free(copy);
+            return KB_ERR_NOMEM;
+        }
+        memcpy(copy->tensor[arg], c->args.tensor[arg], c->elems[arg] * sizeof(float));
+    }
+    return KB_OK;
+}
+
+bool kb_case_outputs_equal(const kb_case *c, const kb_output_copy *copy) {
+    for (int arg = 0; arg < KB_ARG_COUNT; arg++)
+        if (copy->tensor[arg] &&
+            memcmp(copy->tensor[arg], c->args.tensor[arg], c->elems[arg] * sizeof(float)) != 0)
+            return false;
+    return true;
+}
+
+void kb_output_copy_free(kb_output_copy *copy) {
+    for (int arg = 0; arg < KB_ARG_COUNT; arg++) free(copy->tensor[arg]);
+    memset(copy, 0, sizeof *copy);
+}

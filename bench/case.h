@@ -61,6 +61,15 @@ void kb_prepared_release(kb_prepared *p);
  * drift, their cost does not. */
 kb_status kb_case_run_and_check(kb_prepared *p, const kb_case *c, kb_check_result *result);
 
+/* Determinism checks: a copy of the case's current outputs, and whether the
+ * outputs now are bitwise equal to such a copy. */
+typedef struct kb_output_copy {
+    float *tensor[KB_ARG_COUNT];
+} kb_output_copy;
+kb_status kb_case_copy_outputs(const kb_case *c, kb_output_copy *copy);
+bool kb_case_outputs_equal(const kb_case *c, const kb_output_copy *copy);
+void kb_output_copy_free(kb_output_copy *copy);
+
 /* "ISA the variant used": oneDNN's implementation string or the required ISA. */
 const char *kb_prepared_isa(const kb_prepared *p);
 

@@ -12,6 +12,7 @@ const char kb_usage[] =
     "usage: bench --kernel KERNEL [--direction LIST] [--variant LIST] [--shape DESC|SET,...]\n"
     "             [--batch N] [--threads LIST|all] [--reps N] [--min-time SECONDS]\n"
     "             [--bind LIST] [--csv FILE] [--no-check] [--no-probe] [--topology]\n"
+    "             [--determinism] [--save DIR] [--load DIR]\n"
     "             [--list] [--help]\n"
     "  --kernel      conv2d, gemm, affine, ... (--list shows the kernels of this build)\n"
     "  --direction   the kernel's directions: conv2d fwd, bwd_data, bwd_weights; gemm fwd;\n"
@@ -29,6 +30,8 @@ const char kb_usage[] =
     "                compact fills the PUs sharing the smallest caches first, scatter\n"
     "                spreads over packages, L3 domains and cores (hwloc_distrib)\n"
     "  --topology    print the machine's topology (hwloc) and exit\n"
+    "  --determinism run each checked variant a second time and record whether the outputs\n"
+    "                are bitwise equal (column deterministic)\n"
     "  --save DIR    write each checked case as NumPy .npy files under\n"
     "                DIR/<kernel>_<direction>_<shape>/: input_<arg>.npy, reference_<arg>.npy\n"
     "                and <variant>_t<threads>_<arg>.npy (float32, C order, true shape)\n"
@@ -185,6 +188,10 @@ int kb_options_parse(int argc, char **argv, int cores, int pus, kb_options *o, c
         }
         if (strcmp(flag, "--no-probe") == 0) {
             o->no_probe = true;
+            continue;
+        }
+        if (strcmp(flag, "--determinism") == 0) {
+            o->determinism = true;
             continue;
         }
         if (strcmp(flag, "--topology") == 0) {

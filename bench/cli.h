@@ -17,7 +17,7 @@ extern "C" {
 #define KB_MAX_THREADS 1024
 
 typedef struct kb_options {
-    bool help, list, no_check, no_probe, topology;
+    bool help, list, no_check, no_probe, topology, determinism;
     bool kernel_given;
     kb_kernel kernel;
     kb_direction directions[KB_DIR_COUNT];

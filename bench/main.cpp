@@ -59,6 +59,7 @@ struct Row {
     int reps = 0;
     bool timed = false;
     double median_ms = 0, min_ms = 0, max_ms = 0, cv_pct = 0;
+    std::string deterministic; // --determinism: "yes", "no", "no (expected: ...)"
     std::string samples_ms; // every repetition's time, ';'-separated (for --compare's U test)
     double gflops = 0, gbps = 0, prepare_ms = 0;
     bool checked = false;
@@ -142,7 +143,7 @@ std::string csv_line(const kb_sysinfo &info, const kb_options &o, const Row &r) 
     const bool t = r.timed, k = r.checked;
     snprintf(buf, sizeof buf,
              "%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%d,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%"
-             "s,%s,%s,%s,%s\n",
+             "s,%s,%s,%s,%s,%s\n",
              info.run_id, info.timestamp, info.git_commit, info.host, info.cpu_model,
              kb_isa_name(kb_cpu_isa()), kb_kernel_name(o.kernel), kb_direction_name(r.direction),
              r.variant, r.variant_isa.c_str(), r.shape->descriptor, r.shape->label, r.threads,
@@ -158,7 +159,7 @@ std::string csv_line(const kb_sysinfo &info, const kb_options &o, const Row &r) 
              num(r.peak_gflops, "%.5g").c_str(), num(r.stream_gbps, "%.4g").c_str(),
              num(r.intensity, "%.4g").c_str(), num(r.roofline_gflops, "%.5g").c_str(),
              t ? num(r.pct_of_roofline, "%.1f").c_str() : "", kb_bind_name(r.bind), r.pus.c_str(),
-             "on", r.samples_ms.c_str(), r.note.c_str());
+             "on", r.deterministic.c_str(), r.samples_ms.c_str(), r.note.c_str());
     return buf;
 }
 
@@ -548,6 +549,24 @@ int main(int argc, char **argv) {
                     } else {
                         status = kb_case_run_and_check(&prepared, &c, &r.check);
                         r.checked = status == KB_OK;
+                        kb_output_copy first;
+                        if (r.checked && o.determinism &&
+                            kb_case_copy_outputs(&c, &first) == KB_OK) {
+                            kb_check_result again;
+                            status = kb_case_run_and_check(&prepared, &c, &again);
+                            const bool same = status == KB_OK && kb_case_outputs_equal(&c, &first);
+                            kb_output_copy_free(&first);
+                            if (same) {
+                                r.deterministic = "yes";
+                            } else if (variant->nondeterministic) {
+                                r.deterministic = std::string("no (expected: ") +
+                                                  variant->nondeterministic + ")";
+                            } else {
+                                r.deterministic = "no";
+                                r.note += "NOT deterministic though the variant claims it; ";
+                                any_fail = true;
+                            }
+                        }
                         if (r.checked && !npy_dir.empty() && b == 0) {
                             const std::string prefix = std::string(variant->name) + "_t" +
                                                        std::to_string(threads) + "_";

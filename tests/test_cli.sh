@@ -161,6 +161,18 @@ expect_error "--compare: cannot read" --compare "$work/smoke.csv" "$work/none.cs
 expect_error "--compare: needs two" --compare "$work/smoke.csv"
 expect_error "--threshold: 'x'" --compare "$work/smoke.csv" "$work/smoke.csv" --threshold x
 
+# --determinism records a verdict per checked row.
+"$bench" --kernel conv2d --shape small --threads 1,2 --reps 1 --min-time 0.001 --no-probe \
+    --determinism --csv "$work/det.csv" >/dev/null 2>&1
+rc=$?
+col=$(head -1 "$work/det.csv" | tr ',' '\n' | grep -n '^deterministic$' | cut -d: -f1)
+unset_rows=$(tail -n +2 "$work/det.csv" | cut -d, -f"$col" | grep -vc '^yes')
+if [ "$rc" -eq 0 ] && [ -n "$col" ] && [ "$unset_rows" -eq 0 ]; then
+    pass
+else
+    fail "--determinism: rc=$rc, column '$col', $unset_rows rows not 'yes'"
+fi
+
 # --save then --load on the same directory: the variants reproduce the saved
 # outputs bit for bit (same inputs, same code); a wrong shape is refused.
 one=(--kernel conv2d --direction fwd --shape mb1ic3ih5oc2oh5kh3ph1 --threads 1 --reps 1
