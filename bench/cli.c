@@ -164,8 +164,18 @@ static int parse_threads(kb_options *o, size_t *used, const char *value, int cor
     return 0;
 }
 
+static int parse(int argc, char **argv, int cores, int pus, kb_options *o, char *why,
+                 size_t why_len);
+
 int kb_options_parse(int argc, char **argv, int cores, int pus, kb_options *o, char *why,
                      size_t why_len) {
+    const int rc = parse(argc, argv, cores, pus, o, why, why_len);
+    if (rc != 0) kb_text_one_line(why);
+    return rc;
+}
+
+static int parse(int argc, char **argv, int cores, int pus, kb_options *o, char *why,
+                 size_t why_len) {
     memset(o, 0, sizeof *o);
     o->reps = 5;
     o->threshold_pct = 5.0;

@@ -63,6 +63,7 @@ expect_error "--batch: '-1'" --kernel conv2d --batch -1 "${csv[@]}"
 expect_error "--min-time: 'x'" --kernel conv2d --min-time x "${csv[@]}"
 expect_error "--csv: missing value" --kernel conv2d --csv
 expect_error "--csv: directory" --kernel conv2d --csv "$work/no/such/dir/out.csv"
+expect_error "(descriptor: unexpected" --kernel conv2d --shape "$(printf 'mb1\nc3ih5oc3kh3')" "${csv[@]}"
 expect_error "--bind: 'spread'" --kernel conv2d --bind spread "${csv[@]}"
 expect_error "--bind: empty item" --kernel conv2d --bind compact, "${csv[@]}"
 expect_error "--direction: 'bwd' is not a direction of conv2d" --kernel conv2d --direction bwd "${csv[@]}"

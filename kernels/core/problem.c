@@ -40,7 +40,9 @@ kb_status kb_problem_validate(const kb_problem *problem, char *why, size_t why_l
                  kb_kernel_name(problem->kernel), kb_direction_name(problem->direction));
         return KB_ERR_INVALID;
     }
-    return ops->validate(problem, why, why_len);
+    const kb_status status = ops->validate(problem, why, why_len);
+    if (status != KB_OK) kb_text_one_line(why);
+    return status;
 }
 
 size_t kb_problem_arg_elems(const kb_problem *problem, kb_arg arg) {
@@ -137,7 +139,9 @@ kb_status kb_problem_parse(kb_kernel kernel, const char *descriptor, kb_problem 
     memset(problem, 0, sizeof *problem);
     problem->kernel = kernel;
     problem->direction = direction;
-    return ops->parse(descriptor, problem, why, why_len);
+    const kb_status status = ops->parse(descriptor, problem, why, why_len);
+    if (status != KB_OK) kb_text_one_line(why);
+    return status;
 }
 
 void kb_problem_format(const kb_problem *problem, char *buf, size_t buf_len) {
