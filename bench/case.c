@@ -207,3 +207,27 @@ void kb_output_copy_free(kb_output_copy *copy) {
     for (int arg = 0; arg < KB_ARG_COUNT; arg++) free(copy->tensor[arg]);
     memset(copy, 0, sizeof *copy);
 }
+
+size_t kb_case_io_bytes(const kb_case *c) {
+    size_t bytes = 0;
+    for (int arg = 0; arg < KB_ARG_COUNT; arg++) bytes += c->elems[arg] * sizeof(float);
+    return bytes;
+}
+
+kb_status kb_case_clone_io(const kb_case *c, kb_case *copy) {
+    memset(copy, 0, sizeof *copy);
+    copy->problem = c->problem;
+    copy->fill = c->fill;
+    for (int arg = 0; arg < KB_ARG_COUNT; arg++) {
+        copy->elems[arg] = c->elems[arg];
+        if (!c->args.tensor[arg]) continue;
+        copy->args.tensor[arg] = malloc(c->elems[arg] * sizeof(float));
+        if (!copy->args.tensor[arg]) {
+            kb_case_free(copy);
+            return KB_ERR_NOMEM;
+        }
+        /* Outputs too: their pages are touched once here, not in the first timed run. */
+        memcpy(copy->args.tensor[arg], c->args.tensor[arg], c->elems[arg] * sizeof(float));
+    }
+    return KB_OK;
+}

@@ -35,6 +35,13 @@ kb_status kb_case_check_memory(const kb_problem *problem, char *why, size_t why_
 kb_status kb_case_init(kb_case *c, const kb_problem *problem, kb_fill fill, uint64_t seed,
                        char *why, size_t why_len);
 void kb_case_free(kb_case *c);
+/* A copy of the case's tensors for cold-cache timing: inputs (and in-out
+ * tensors) with the same values, outputs allocated; no reference. Free with
+ * kb_case_free. */
+kb_status kb_case_clone_io(const kb_case *c, kb_case *copy);
+/* Bytes of one such copy. */
+size_t kb_case_io_bytes(const kb_case *c);
+
 /* Replaces the inputs (and initial values of in-out tensors) of an initialised
  * case with `inputs[arg]` (same element counts; NULL entries are kept) and
  * recomputes the reference. */

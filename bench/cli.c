@@ -12,7 +12,7 @@ const char kb_usage[] =
     "usage: bench --kernel KERNEL [--direction LIST] [--variant LIST] [--shape DESC|SET,...]\n"
     "             [--batch N] [--threads LIST|all] [--reps N] [--min-time SECONDS]\n"
     "             [--bind LIST] [--csv FILE] [--no-check] [--no-probe] [--topology]\n"
-    "             [--determinism] [--save DIR] [--load DIR]\n"
+    "             [--cache warm|cold] [--determinism] [--save DIR] [--load DIR]\n"
     "             [--list] [--help]\n"
     "  --kernel      conv2d, gemm, affine, ... (--list shows the kernels of this build)\n"
     "  --direction   the kernel's directions: conv2d fwd, bwd_data, bwd_weights; gemm fwd;\n"
@@ -29,6 +29,9 @@ const char kb_usage[] =
     "  --bind        thread placement, a list of compact, scatter, none (default compact):\n"
     "                compact fills the PUs sharing the smallest caches first, scatter\n"
     "                spreads over packages, L3 domains and cores (hwloc_distrib)\n"
+    "  --cache       warm (default), cold, or warm,cold: cold times each iteration on the\n"
+    "                next of enough copies of the tensors that it reads data evicted from\n"
+    "                the last-level cache (see README)\n"
     "  --topology    print the machine's topology (hwloc) and exit\n"
     "  --determinism run each checked variant a second time and record whether the outputs\n"
     "                are bitwise equal (column deterministic)\n"
@@ -232,7 +235,7 @@ static int parse(int argc, char **argv, int cores, int pus, kb_options *o, char 
                                              "--shape",  "--batch",     "--threads",
                                              "--reps",   "--min-time",  "--csv",
                                              "--bind",   "--threshold", "--save",
-                                             "--load"};
+                                             "--load",   "--cache"};
         bool known = false;
         for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++)
             known |= strcmp(name, valued[k]) == 0;
@@ -299,6 +302,19 @@ static int parse(int argc, char **argv, int cores, int pus, kb_options *o, char 
                 return 2;
             }
             *(name[2] == 's' ? &o->save_dir : &o->load_dir) = value;
+        } else if (strcmp(name, "--cache") == 0) {
+            char *items[KB_MAX_LIST];
+            size_t n;
+            int rc = split_list(o, &used, "--cache", value, items, &n, why, why_len);
+            if (rc) return rc;
+            o->caches[0] = o->caches[1] = false;
+            for (size_t c = 0; c < n; c++) {
+                if (strcmp(items[c], "warm") != 0 && strcmp(items[c], "cold") != 0) {
+                    snprintf(why, why_len, "--cache: '%s' is not warm or cold", items[c]);
+                    return 2;
+                }
+                o->caches[items[c][0] == 'c'] = true;
+            }
         } else if (strcmp(name, "--threshold") == 0) {
             char *end;
             errno = 0;
@@ -407,6 +423,7 @@ static int parse(int argc, char **argv, int cores, int pus, kb_options *o, char 
         }
     }
     if (o->n_binds == 0) o->binds[o->n_binds++] = KB_BIND_COMPACT;
+    if (!o->caches[0] && !o->caches[1]) o->caches[0] = true;
     if (o->n_threads == 0) return parse_threads(o, &used, "all", cores, pus, why, why_len);
     return 0;
 }

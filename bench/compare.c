@@ -82,9 +82,9 @@ double kb_mann_whitney_p(const double *a, size_t na, const double *b, size_t nb)
 /* --- CSV rows ------------------------------------------------------------------ */
 
 /* The columns that identify a row, in printing order (kernel first). */
-enum { K_KERNEL = 0, N_KEY = 6 };
-static const char *const key_columns[N_KEY] = {"kernel", "shape",   "direction",
-                                               "variant", "threads", "bind"};
+enum { K_KERNEL = 0, N_KEY = 7 };
+static const char *const key_columns[N_KEY] = {"kernel",  "shape", "direction", "variant",
+                                               "threads", "bind",  "cache"};
 
 typedef struct row {
     char *key;  /* "kernel direction variant shape threads bind" */
@@ -162,8 +162,9 @@ static int read_table(const char *path, table *t, char *why, size_t why_len) {
             col_samples = column(names, n_names, needed[1]);
             col_verdict = column(names, n_names, needed[2]);
             col_err = column(names, n_names, needed[3]);
-            const int cols[] = {col_key[0], col_key[1], col_key[2], col_key[3], col_key[4],
-                                col_key[5], col_median, col_samples, col_verdict, col_err};
+            const int cols[] = {col_key[0], col_key[1], col_key[2],  col_key[3],
+                                col_key[4], col_key[5], col_key[6],  col_median,
+                                col_samples, col_verdict, col_err};
             for (size_t c = 0; c < sizeof cols / sizeof cols[0]; c++)
                 if (cols[c] < 0) {
                     snprintf(why, why_len,
@@ -254,7 +255,7 @@ int kb_compare_csv(const char *base_path, const char *new_path, double threshold
     char *kernels[64];
     double log_sum[64];
     int counts[64], n_kernels = 0;
-    fprintf(out, "%-70s %10s %10s %7s %8s  %s\n", "kernel shape direction variant threads bind",
+    fprintf(out, "%-70s %10s %10s %7s %8s  %s\n", "kernel shape direction variant threads bind cache",
             "base_ms", "new_ms", "ratio", "p", "verdict");
     for (size_t i = 0; i < next.count; i++) {
         row *n = &next.rows[i];

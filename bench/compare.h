@@ -1,6 +1,6 @@
 /* bench --compare BASE.csv NEW.csv [--threshold PCT]: two runs into a verdict.
  *
- * Rows match on (kernel, direction, variant, shape, threads, bind). For each
+ * Rows match on (kernel, direction, variant, shape, threads, bind, cache). For each
  * pair timed on both sides: the time ratio new/base of the medians, and a
  * two-sided Mann-Whitney U test on the per-repetition times (rep_times_ms):
  * exact null distribution when there are no ties and both sides have at most

@@ -7,6 +7,7 @@
 #include <xmmintrin.h>
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -55,6 +56,7 @@ struct Row {
     std::string variant_isa;
     int threads = 0;
     kb_bind bind = KB_BIND_NONE;
+    int cold = 0; // --cache cold
     std::string pus; // the PU each thread ran on, "0;1" (OS indices)
     int reps = 0;
     bool timed = false;
@@ -105,12 +107,21 @@ std::string format_error(double value) {
 // Times `prepared` on `c` with Google Benchmark: real time, `reps` repetitions
 // of at least `min_time` seconds each. Returns false with `error` set when the
 // variant reported an error.
-bool time_variant(kb_prepared *prepared, const kb_case *c, const kb_options &o, Stats *stats,
-                  std::string *error) {
+// Cold cache (`copies` not empty): iteration i runs on copy i mod n, so its
+// data was last touched n - 1 iterations ago and more than twice the
+// last-level cache of other tensors has streamed through since.
+bool time_variant(kb_prepared *prepared, const kb_case *c, const std::vector<kb_case> &copies,
+                  const kb_options &o, Stats *stats, std::string *error) {
     CollectingReporter reporter;
-    benchmark::RegisterBenchmark("kb", [prepared, c](benchmark::State &state) {
+    benchmark::RegisterBenchmark("kb", [prepared, c, &copies](benchmark::State &state) {
+        size_t next = 0;
         for (auto _ : state) {
-            kb_status status = kb_prepared_run(prepared, c);
+            const kb_case *on = c;
+            if (!copies.empty()) {
+                on = &copies[next];
+                next = next + 1 == copies.size() ? 0 : next + 1;
+            }
+            kb_status status = kb_prepared_run(prepared, on);
             if (status != KB_OK) {
                 state.SkipWithError(kb_status_name(status));
                 break;
@@ -143,7 +154,7 @@ std::string csv_line(const kb_sysinfo &info, const kb_options &o, const Row &r) 
     const bool t = r.timed, k = r.checked;
     snprintf(buf, sizeof buf,
              "%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%d,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%"
-             "s,%s,%s,%s,%s,%s\n",
+             "s,%s,%s,%s,%s,%s,%s\n",
              info.run_id, info.timestamp, info.git_commit, info.host, info.cpu_model,
              kb_isa_name(kb_cpu_isa()), kb_kernel_name(o.kernel), kb_direction_name(r.direction),
              r.variant, r.variant_isa.c_str(), r.shape->descriptor, r.shape->label, r.threads,
@@ -158,7 +169,8 @@ std::string csv_line(const kb_sysinfo &info, const kb_options &o, const Row &r) 
              num(r.ratio_to_onednn, "%.3f").c_str(), num(r.ratio_to_openblas, "%.3f").c_str(),
              num(r.peak_gflops, "%.5g").c_str(), num(r.stream_gbps, "%.4g").c_str(),
              num(r.intensity, "%.4g").c_str(), num(r.roofline_gflops, "%.5g").c_str(),
-             t ? num(r.pct_of_roofline, "%.1f").c_str() : "", kb_bind_name(r.bind), r.pus.c_str(),
+             t ? num(r.pct_of_roofline, "%.1f").c_str() : "", kb_bind_name(r.bind),
+             r.cold ? "cold" : "warm", r.pus.c_str(),
              "on", r.deterministic.c_str(), r.samples_ms.c_str(), r.note.c_str());
     return buf;
 }
@@ -193,6 +205,12 @@ std::string place_threads(hwloc_topology_t topology, const std::vector<int> &pla
     char buf[1024];
     kb_pu_list_format(ran.data(), threads, buf, sizeof buf);
     return buf;
+}
+
+size_t physical_memory_quarter() {
+    const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    return pages > 0 && page > 0 ? static_cast<size_t>(pages) * static_cast<size_t>(page) / 4
+                                 : static_cast<size_t>(1) << 30;
 }
 
 // .npy interop (--save / --load): file names are <prefix><arg>.npy.
@@ -265,8 +283,8 @@ void print_row(const Row &r) {
     if (!std::isnan(r.ratio_to_openblas))
         snprintf(openblas, sizeof openblas, "%.2f", r.ratio_to_openblas);
     if (r.checked) snprintf(err, sizeof err, "%.2g", r.check.max_rel_err);
-    printf("  %-12s %3d %-7s %-59s %8s %9s %9s  %-7s %s\n", r.variant, r.threads,
-           kb_bind_name(r.bind), timing, onednn, openblas, err, r.verdict.c_str(), r.note.c_str());
+    printf("  %-12s %3d %-7s %-4s %-59s %8s %9s %9s  %-7s %s\n", r.variant, r.threads,
+           kb_bind_name(r.bind), r.cold ? "cold" : "warm", timing, onednn, openblas, err, r.verdict.c_str(), r.note.c_str());
 }
 
 void set_roofline(Row *r, const kb_probe &probe, double flops, double bytes) {
@@ -441,7 +459,8 @@ int main(int argc, char **argv) {
     printf("kernbench %s on %s (%s, %d cores, ISA %s); %d reps x >= %gs; CSV: %s\n",
            info.git_commit, info.host, info.cpu_model, info.cores, kb_isa_name(kb_cpu_isa()),
            o.reps, o.min_time_s, csv_path.c_str());
-    printf("  %-12s %3s %-7s %10s %10s %10s %6s %9s %8s %8s %9s %9s  %s\n", "variant", "thr", "bind",
+    printf("  %-12s %3s %-7s %-4s %10s %10s %10s %6s %9s %8s %8s %9s %9s  %s\n", "variant", "thr",
+           "bind", "mem",
            "median_ms", "min_ms", "max_ms", "cv%", "GFLOP/s", "GB/s", "/onednn", "/openblas",
            "rel_err", "verdict");
 
@@ -500,8 +519,31 @@ int main(int argc, char **argv) {
                     csv_failed = true;
                 }
             }
+            // --cache cold: enough copies of the tensors to overflow the LLC twice.
+            std::vector<kb_case> cold_copies;
+            const std::vector<kb_case> no_copies;
+            std::string cold_note;
+            if (o.caches[1]) {
+                const size_t io = std::max<size_t>(kb_case_io_bytes(&c), 1);
+                size_t wanted = 2 * kb_llc_bytes() / io + 2;
+                const size_t budget = physical_memory_quarter() / io;
+                if (wanted > budget) {
+                    cold_note = "cold: only " + std::to_string(budget) + " of " +
+                                std::to_string(wanted) + " copies fit in memory; ";
+                    wanted = std::max<size_t>(budget, 1);
+                }
+                cold_copies.resize(wanted);
+                for (size_t i = 0; i < wanted; i++)
+                    if (kb_case_clone_io(&c, &cold_copies[i]) != KB_OK) {
+                        cold_copies.resize(i);
+                        cold_note = "cold: out of memory after " + std::to_string(i) + " copies; ";
+                        break;
+                    }
+            }
             for (size_t t = 0; t < o.n_threads && !csv_failed; t++)
-            for (size_t b = 0; b < o.n_binds && !csv_failed; b++) {
+            for (size_t b = 0; b < o.n_binds && !csv_failed; b++)
+            for (int cold = 0; cold < 2 && !csv_failed; cold++) {
+                if (!o.caches[cold]) continue;
                 const int threads = o.threads[t];
                 // Placement and the OpenMP pool belong to bench, not to kernels;
                 // oneDNN (OpenMP runtime) reads the same setting.
@@ -522,7 +564,9 @@ int main(int argc, char **argv) {
                     r.variant_isa = kb_isa_name(variant->required_isa);
                     r.threads = threads;
                     r.bind = o.binds[b];
+                    r.cold = cold;
                     r.pus = pus;
+                    if (cold) r.note += cold_note;
                     if (misplaced) r.note = "warning: a thread ran off its planned PU; ";
                     const char *why_not = nullptr;
                     if (!kb_variant_usable(variant, &problem, &why_not)) {
@@ -591,7 +635,8 @@ int main(int argc, char **argv) {
                         Stats stats;
                         std::string error;
                         r.reps = o.reps;
-                        if (time_variant(&prepared, &c, o, &stats, &error)) {
+                        if (time_variant(&prepared, &c, cold ? cold_copies : no_copies, o, &stats,
+                                         &error)) {
                             r.timed = true;
                             r.median_ms = stats.median * 1e3;
                             r.min_ms = stats.min * 1e3;
@@ -636,6 +681,7 @@ int main(int argc, char **argv) {
                     csv_failed = true;
                 }
             }
+            for (kb_case &copy : cold_copies) kb_case_free(&copy);
             kb_case_free(&c);
         }
     }

@@ -36,7 +36,7 @@ double kb_probe_peak_gflops(kb_isa isa, int threads) {
  * virtual machines report the host's whole L3 as one cache (508 MiB on this
  * project's VM, against 32 MiB per Zen 5 CCD), and no single L3 domain of
  * today's x86 parts is larger (AMD's stacked-cache CCDs have 96 MiB). */
-static size_t l3_bytes(void) {
+size_t kb_llc_bytes(void) {
     const size_t cap = (size_t)128 << 20;
     long l3 = sysconf(_SC_LEVEL3_CACHE_SIZE);
     if (l3 <= 0) return (size_t)32 << 20;
@@ -53,7 +53,7 @@ static float *alloc_stream_array(size_t n) {
 }
 
 double kb_probe_stream_gbps(int threads, size_t *array_bytes) {
-    const size_t n = l3_bytes() * 4 / 3 / sizeof(float);
+    const size_t n = kb_llc_bytes() * 4 / 3 / sizeof(float);
     float *a = alloc_stream_array(n), *b = alloc_stream_array(n), *c = alloc_stream_array(n);
     double best = 0.0;
     if (a && b && c) {

@@ -162,6 +162,15 @@ expect_error "--compare: cannot read" --compare "$work/smoke.csv" "$work/none.cs
 expect_error "--compare: needs two" --compare "$work/smoke.csv"
 expect_error "--threshold: 'x'" --compare "$work/smoke.csv" "$work/smoke.csv" --threshold x
 
+# --cache warm,cold: one row per cache state; cold is no faster than warm
+# for a small case that fits in cache (checked loosely: median ratio).
+"$bench" --kernel conv2d --variant avx2 --direction fwd --shape mb1ic16ih14oc16oh14kh3ph1 --threads 1 \
+    --cache warm,cold --reps 3 --min-time 0.01 --no-probe --csv "$work/cache.csv" >/dev/null 2>&1
+rc=$?
+states=$(tail -n +2 "$work/cache.csv" | cut -d, -f34 | tr '\n' ' ')
+if [ "$rc" -eq 0 ] && [ "$states" = "warm cold " ]; then pass; else fail "--cache: rc=$rc states '$states'"; fi
+expect_error "--cache: 'hot'" --kernel conv2d --cache hot "${csv[@]}"
+
 # --determinism records a verdict per checked row.
 "$bench" --kernel conv2d --shape small --threads 1,2 --reps 1 --min-time 0.001 --no-probe \
     --determinism --csv "$work/det.csv" >/dev/null 2>&1

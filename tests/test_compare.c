@@ -11,7 +11,7 @@
 #include "testing.h"
 
 static const char header[] =
-    "kernel,direction,variant,shape,threads,bind,time_ms_median,max_rel_err,verdict,rep_times_ms\n";
+    "kernel,direction,variant,shape,threads,bind,cache,time_ms_median,max_rel_err,verdict,rep_times_ms\n";
 
 static void write_file(const char *path, const char *rows) {
     FILE *f = fopen(path, "w");
@@ -41,7 +41,7 @@ static int compare(const char *base_rows, const char *new_rows, double threshold
 }
 
 #define ROW(variant, median, err, verdict, samples)                                               \
-    "gemm,fwd," variant ",m64n64k64,1,compact," median "," err "," verdict "," samples "\n"
+    "gemm,fwd," variant ",m64n64k64,1,compact,warm," median "," err "," verdict "," samples "\n"
 
 int main(void) {
     TEST_CASE("%s", "U test: separated samples, exact p = 2/252") {
