@@ -41,6 +41,12 @@ void kb_ref_conv2d_bwd_weights_f64(const kb_conv2d_shape *shape, const double *s
                                    const double *diff_dst, double *diff_weights,
                                    double *diff_bias, double *magnitude_weights,
                                    double *magnitude_bias);
+/* pool2d (see reference/pool2d.c): src is only read for max (may be NULL for
+ * avg); diff_src is overwritten. */
+void kb_ref_pool2d_fwd_f64(const kb_pool2d_shape *shape, const double *src, double *dst,
+                           double *magnitude);
+void kb_ref_pool2d_bwd_f64(const kb_pool2d_shape *shape, const double *src,
+                           const double *diff_dst, double *diff_src, double *magnitude);
 
 #ifdef __cplusplus
 }

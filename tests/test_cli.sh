@@ -53,6 +53,9 @@ expect_error "(descriptor: unexpected" --kernel conv2d --shape mb1ic3ih5oc3kh3xx
 expect_error "(src (mb*ic*ih*iw): more than 2^40" --kernel conv2d --shape mb16000000ic16000000ih16oc3kh1 "${csv[@]}"
 expect_error "(ih: 99999999999999999999999 exceeds" --kernel conv2d --shape mb1ic3ih99999999999999999999999oc3kh1 "${csv[@]}"
 expect_error "GiB" --kernel conv2d --shape mb1024ic1024ih256oc16kh1ph0 "${csv[@]}"
+expect_error "(algorithm: given twice" --kernel pool2d --shape max_mb1ic3ih5kh3_avg "${csv[@]}"
+expect_error "(oh: output size <= 0" --kernel pool2d --shape avg_mb1ic3ih5kh7 "${csv[@]}"
+expect_error "(ic: missing" --kernel pool2d --shape max_mb1ih5kh3 "${csv[@]}"
 expect_error "--threads: '0'" --kernel conv2d --threads 0 "${csv[@]}"
 expect_error "--threads: '-2'" --kernel conv2d --threads -2 "${csv[@]}"
 expect_error "--threads: 'two'" --kernel conv2d --threads two "${csv[@]}"
@@ -119,6 +122,17 @@ if [ "$bad_rows" -eq 0 ]; then pass; else fail "$bad_rows rows with a column cou
 header_count=$(grep -c '^run_id,' "$work/smoke.csv")
 rows2=$(($(wc -l <"$work/smoke.csv") - 1))
 if [ "$header_count" -eq 1 ] && [ "$rows2" -eq $((rows + 5 * n_single)) ]; then pass; else fail "append: $header_count headers, $rows2 rows"; fi
+
+# pool2d end to end: every variant, both directions, on the tails set (one
+# PASS or SKIP row each, never FAIL).
+if "$bench" --kernel pool2d --shape tails --threads 1,2 --reps 1 --min-time 0.002 \
+    --csv "$work/pool.csv" >"$work/pool.out" 2>&1 &&
+    [ "$(tail -n +2 "$work/pool.csv" | grep -cE ',(PASS|SKIP),')" -gt 0 ] &&
+    ! tail -n +2 "$work/pool.csv" | grep -vqE ',(PASS|SKIP),'; then
+    pass
+else
+    fail "pool2d tails run: $(tail -5 "$work/pool.out")"
+fi
 
 # Skips: with the ISA capped, the avx2 rows are SKIP with the reason, never PASS.
 KB_MAX_ISA=scalar "$bench" --kernel conv2d --variant avx2 --shape small --threads 1 --no-probe \

@@ -107,12 +107,22 @@ typedef struct kb_batchnorm_shape {
 
 typedef enum kb_pool_algorithm {
     KB_POOL_MAX = 0,
-    KB_POOL_AVG_EXCLUDE_PAD, /* divisor: the taps inside the input */
+    KB_POOL_AVG_EXCLUDE_PAD, /* divisor: the taps inside the input (the default avg) */
     KB_POOL_AVG_INCLUDE_PAD, /* divisor: kernel_h * kernel_w */
 } kb_pool_algorithm;
 
 /* 2-D pooling, NCHW, padding as for conv2d (pad_top/pad_left, trailing padding
- * whatever the output size needs). */
+ * whatever the output size needs); padding taps are never read. Policies
+ * (kernels/pool2d/problem.c has the details):
+ *   max  the first maximum of the window in row-major order; NaN propagates
+ *        (a window holding a NaN gives NaN, bwd routes to its first NaN);
+ *        bwd adds each output gradient to that one input, so overlapping
+ *        windows (stride < kernel) accumulate;
+ *   avg  the sum of the taps inside the input over the divisor above; bwd
+ *        spreads diff_dst / divisor over those taps;
+ *   a window entirely in padding (pad >= kernel) gives -inf for max, 0 for
+ *   avg, and its gradient goes nowhere.
+ * fwd: src -> dst. bwd: diff_dst (and src for max) -> diff_src. */
 typedef struct kb_pool2d_shape {
     kb_pool_algorithm algorithm;
     int64_t batch, channels, in_height, in_width, out_height, out_width;
