@@ -6,13 +6,13 @@
  * -mfma). */
 #include "softmax/simd_avx2.h"
 
-static double row_avx2(const kb_softmax_rows *r, int64_t n) {
+static kb_softmax_loss_part row_avx2(const kb_softmax_rows *r, int64_t n) {
     const int64_t classes = r->shape->classes;
     const float *x = r->x + n * classes;
     float *y = r->y + n * classes;
     float max, sum;
     kb_softmax_row_avx2(x, y, classes, &max, &sum);
-    if (!r->loss) return 0.0;
+    if (!r->loss) return KB_SOFTMAX_NO_LOSS;
     const float *one_hot = kb_softmax_onehot_row(r, n);
     const int64_t t = one_hot ? kb_argmax_avx2(one_hot, classes) : (int64_t)r->labels[n];
     return kb_softmax_loss_term(r->shape->delta, y[t], sum, x[t], max);

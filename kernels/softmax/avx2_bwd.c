@@ -1,7 +1,6 @@
 /* softmax_xent backward, AVX2: dx = y * (1/N) by vectors with the label lane
  * replaced by (y_t - 1) * (1/N) in its vector, rows over ctx->threads OpenMP
- * threads. Plain stores (the AVX-512 variant adds non-temporal stores for
- * large tensors). ISA: AVX2 + FMA. */
+ * threads. ISA: AVX2 + FMA. */
 #include "softmax/simd_avx2.h"
 
 static void row_bwd_avx2(const kb_softmax_rows *r, int64_t n, int64_t t) {

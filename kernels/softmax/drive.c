@@ -2,27 +2,41 @@
  * threads, the race-free loss reduction. Portable C: the row functions carry
  * the ISA. */
 #include <assert.h>
+#include <math.h>
 #include <omp.h>
 #include <string.h>
-#include <xmmintrin.h> /* _mm_sfence: SSE, part of x86-64 */
 
 #include "softmax/softmax.h"
 
 /* One loss slot per thread, a cache line apart (written once per run). */
 enum { SLOT_STRIDE = 8 };
 
-/* Beyond this many bytes of tensors a run cannot stay in any cache of the
- * machines we target (32 MiB L3 per CCD), so the next run finds nothing of
- * its outputs in cache and non-temporal stores save the read-for-ownership. */
-#define STREAM_MIN_BYTES ((double)(64 << 20))
-
 size_t kb_softmax_workspace_bytes(const kb_problem *problem, const kb_context *ctx) {
     (void)problem;
     return (size_t)(ctx->threads > 0 ? ctx->threads : 1) * SLOT_STRIDE * sizeof(double);
 }
 
-bool kb_softmax_streams(const kb_problem *problem) {
-    return kb_problem_min_bytes(problem) >= STREAM_MIN_BYTES;
+/* The loss terms of rows [begin, end), sum of offset - log(factor): the
+ * factors are multiplied in double with the exponent taken out every
+ * RENORMALISE rows (factors lie in [2^-126, 2^128], so four never overflow
+ * or underflow a double), and one log is taken at the end. */
+enum { RENORMALISE = 4 };
+
+static double fwd_rows(const kb_softmax_rows *r, kb_softmax_fwd_row_fn *row, int64_t begin,
+                       int64_t end) {
+    double product = 1.0, offsets = 0.0;
+    int64_t exponent = 0;
+    for (int64_t n = begin; n < end; n++) {
+        const kb_softmax_loss_part part = row(r, n);
+        product *= part.factor;
+        offsets += part.offset;
+        if ((n - begin) % RENORMALISE == RENORMALISE - 1) {
+            int e;
+            product = frexp(product, &e);
+            exponent += e;
+        }
+    }
+    return offsets - (log(product) + (double)exponent * M_LN2);
 }
 
 /* Rows [begin, end) of thread `tid` of `threads`: contiguous, sizes differ
@@ -45,7 +59,6 @@ kb_status kb_softmax_fwd_drive(const kb_problem *problem, const kb_args *args,
         .labels = xent ? args->tensor[KB_ARG_LABELS] : NULL,
         .y = args->tensor[KB_ARG_DST],
         .loss = xent,
-        .stream = kb_softmax_streams(problem),
     };
     assert(r.x && r.y && (!xent || (r.labels && args->tensor[KB_ARG_LOSS])));
     if (xent && !s->one_hot && !kb_softmax_index_labels_valid(s, r.labels))
@@ -55,18 +68,17 @@ kb_status kb_softmax_fwd_drive(const kb_problem *problem, const kb_args *args,
     const int threads = ctx->threads > 0 ? ctx->threads : 1;
     memset(slots, 0, (size_t)threads * SLOT_STRIDE * sizeof *slots);
     int used = 1;
+    if (threads == 1) { /* a parallel region of one still costs a team */
+        slots[0] = fwd_rows(&r, row, 0, s->batch);
+    } else {
 #pragma omp parallel num_threads(threads)
-    {
-        const int tid = omp_get_thread_num(), count = omp_get_num_threads();
-        if (tid == 0) used = count;
-        int64_t begin, end;
-        thread_rows(s->batch, count, tid, &begin, &end);
-        double loss = 0.0;
-        for (int64_t n = begin; n < end; n++) loss += row(&r, n);
-        slots[tid * SLOT_STRIDE] = loss;
-        /* Non-temporal stores are weakly ordered: drain them before the
-         * region's barrier publishes the output. */
-        if (r.stream) _mm_sfence();
+        {
+            const int tid = omp_get_thread_num(), count = omp_get_num_threads();
+            if (tid == 0) used = count;
+            int64_t begin, end;
+            thread_rows(s->batch, count, tid, &begin, &end);
+            slots[tid * SLOT_STRIDE] = fwd_rows(&r, row, begin, end);
+        }
     }
     if (xent) {
         double loss = 0.0;
@@ -74,6 +86,13 @@ kb_status kb_softmax_fwd_drive(const kb_problem *problem, const kb_args *args,
         args->tensor[KB_ARG_LOSS][0] = (float)(loss / (double)s->batch);
     }
     return KB_OK;
+}
+
+static void bwd_rows(const kb_softmax_rows *r, kb_softmax_bwd_row_fn *row, bool argmax_in_row,
+                     int64_t begin, int64_t end) {
+    const kb_softmax_shape *s = r->shape;
+    for (int64_t n = begin; n < end; n++)
+        row(r, n, s->one_hot && argmax_in_row ? -1 : kb_softmax_label(s, r->labels, n));
 }
 
 kb_status kb_softmax_bwd_drive(const kb_problem *problem, const kb_args *args,
@@ -86,20 +105,19 @@ kb_status kb_softmax_bwd_drive(const kb_problem *problem, const kb_args *args,
         .labels = args->tensor[KB_ARG_LABELS],
         .y_in = args->tensor[KB_ARG_DST],
         .dx = args->tensor[KB_ARG_DIFF_SRC],
-        .stream = kb_softmax_streams(problem),
     };
     assert(r.labels && r.y_in && r.dx);
     if (!s->one_hot && !kb_softmax_index_labels_valid(s, r.labels)) return KB_ERR_INVALID;
     const int threads = ctx->threads > 0 ? ctx->threads : 1;
+    if (threads == 1) {
+        bwd_rows(&r, row, argmax_in_row, 0, s->batch);
+    } else {
 #pragma omp parallel num_threads(threads)
-    {
-        int64_t begin, end;
-        thread_rows(s->batch, omp_get_num_threads(), omp_get_thread_num(), &begin, &end);
-        for (int64_t n = begin; n < end; n++) {
-            const int64_t t = s->one_hot && argmax_in_row ? -1 : kb_softmax_label(s, r.labels, n);
-            row(&r, n, t);
+        {
+            int64_t begin, end;
+            thread_rows(s->batch, omp_get_num_threads(), omp_get_thread_num(), &begin, &end);
+            bwd_rows(&r, row, argmax_in_row, begin, end);
         }
-        if (r.stream) _mm_sfence(); /* as in kb_softmax_fwd_drive */
     }
     return KB_OK;
 }

@@ -7,7 +7,7 @@
 
 #include "softmax/softmax.h"
 
-static double row_omp(const kb_softmax_rows *r, int64_t n) {
+static kb_softmax_loss_part row_omp(const kb_softmax_rows *r, int64_t n) {
     const kb_softmax_shape *s = r->shape;
     const int64_t classes = s->classes;
     const float *x = r->x + n * classes;
@@ -21,7 +21,7 @@ static double row_omp(const kb_softmax_rows *r, int64_t n) {
     }
     const float inv = 1.0f / sum;
     for (int64_t j = 0; j < classes; j++) y[j] *= inv;
-    if (!r->loss) return 0.0;
+    if (!r->loss) return KB_SOFTMAX_NO_LOSS;
     const int64_t t = kb_softmax_label(s, r->labels, n);
     return kb_softmax_loss_term(s->delta, y[t], sum, x[t], max);
 }

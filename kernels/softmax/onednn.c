@@ -78,18 +78,18 @@ fail:
 }
 
 /* The loss term of row n from oneDNN's Y (see the top of this file). */
-static double loss_row(const kb_softmax_rows *r, int64_t n) {
+static kb_softmax_loss_part loss_row(const kb_softmax_rows *r, int64_t n) {
     const kb_softmax_shape *s = r->shape;
     const int64_t classes = s->classes;
     const float *x = r->x + n * classes;
     const int64_t t = kb_softmax_label(s, r->labels, n);
     const float y_t = r->y[n * classes + t];
-    if (s->delta > 0.0f) return -log((double)y_t + (double)s->delta);
-    if (y_t >= FLT_MIN) return -log((double)y_t);
+    if (s->delta > 0.0f) return (kb_softmax_loss_part){(double)y_t + (double)s->delta, 0.0};
+    if (y_t >= FLT_MIN) return (kb_softmax_loss_part){y_t, 0.0};
     double max = x[0], sum = 0.0; /* exact log S - (x_t - max), in double */
     for (int64_t j = 1; j < classes; j++) max = fmax(max, x[j]);
     for (int64_t j = 0; j < classes; j++) sum += exp(x[j] - max);
-    return log(sum) - (x[t] - max);
+    return (kb_softmax_loss_part){1.0 / sum, -(x[t] - max)};
 }
 
 static kb_status onednn_fwd(const kb_problem *problem, const kb_args *args,

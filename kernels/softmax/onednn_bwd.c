@@ -70,6 +70,13 @@ fail:
     return KB_OK;
 }
 
+/* dx[n, t_n] = (y_t - 1) * (1/N). */
+static inline void fix_label(const kb_softmax_shape *s, const float *y, const float *labels,
+                             float *dx, int64_t n) {
+    const int64_t i = n * s->classes + kb_softmax_label(s, labels, n);
+    dx[i] = (y[i] - 1.0f) * (1.0f / (float)s->batch);
+}
+
 static kb_status onednn_bwd(const kb_problem *problem, const kb_args *args,
                             const kb_context *ctx, void *state, void *workspace) {
     (void)workspace;
@@ -88,14 +95,11 @@ static kb_status onednn_bwd(const kb_problem *problem, const kb_args *args,
         KB_ONEDNN_TRY(kb_onednn_execute(&st->dnnl, st->linear, 2, a));
     }
     KB_DNNL_TRY(dnnl_stream_wait(st->dnnl.stream));
-    {
-        const float inv = 1.0f / (float)s->batch;
-        const int64_t classes = s->classes;
+    if (ctx->threads > 1) {
 #pragma omp parallel for num_threads(ctx->threads) schedule(static)
-        for (int64_t n = 0; n < s->batch; n++) {
-            const int64_t i = n * classes + kb_softmax_label(s, labels, n);
-            dx[i] = (y[i] - 1.0f) * inv;
-        }
+        for (int64_t n = 0; n < s->batch; n++) fix_label(s, y, labels, dx, n);
+    } else { /* a parallel region of one still costs a team (~1 us) */
+        for (int64_t n = 0; n < s->batch; n++) fix_label(s, y, labels, dx, n);
     }
 fail:
     return status;

@@ -12,10 +12,12 @@
  *           unless the term is below 2^-126 of the running sum, where it is
  *           negligible. The lanes and the four accumulators are merged the
  *           same way at the end: S' = sum_k e^{x_k} / 2^Nmax.
- *   pass 2  second read of x: y = p / S' * 2^(n - Nmax), written once (with
- *           non-temporal stores when the tensors are far beyond the caches,
- *           softmax.h: stream), so memory traffic is 2 reads of x (the second
- *           from cache for rows up to L1/L2 size) and one write of y.
+ *   pass 2  second read of x: y = p / S' * 2^(n - Nmax), written once, so
+ *           memory traffic is 2 reads of x (the second from cache for rows up
+ *           to L1/L2 size) and one write of y. Plain stores: non-temporal
+ *           ones (aligned body per row) measured slower at 1 thread on the
+ *           AMD Zen 5 machine, 16 against 22 GB/s on mb32768ic1000 (see
+ *           avx512_bwd.c).
  * Accuracy: no x - max subtraction, so each e^x has only the exp's own error;
  * the sum and the division as in the three-pass bound (problem.c). Range:
  * a row with any |x| > KB_SOFTMAX_TWO_PASS_MAX_ABS = 2^16 (or NaN; softmax.h
@@ -53,7 +55,7 @@ static inline __m512 output(__m512 x, __m512 inv_sum, __m512 top) {
     return _mm512_scalef_ps(_mm512_mul_ps(p, inv_sum), _mm512_sub_ps(n, top));
 }
 
-static double row_two_pass(const kb_softmax_rows *r, int64_t row) {
+static kb_softmax_loss_part row_two_pass(const kb_softmax_rows *r, int64_t row) {
     const kb_softmax_shape *s = r->shape;
     const int64_t classes = s->classes;
     const float *x = r->x + row * classes;
@@ -93,7 +95,7 @@ static double row_two_pass(const kb_softmax_rows *r, int64_t row) {
     if (outside) { /* huge or NaN logits: the max-subtracting three-pass row */
         float max, sum;
         kb_softmax_row_avx512(x, y, classes, &max, &sum);
-        if (!r->loss) return 0.0;
+        if (!r->loss) return KB_SOFTMAX_NO_LOSS;
         const float *one_hot = kb_softmax_onehot_row(r, row);
         const int64_t t = one_hot ? kb_argmax_avx512(one_hot, classes) : (int64_t)r->labels[row];
         return kb_softmax_loss_term(s->delta, y[t], sum, x[t], max);
@@ -111,40 +113,28 @@ static double row_two_pass(const kb_softmax_rows *r, int64_t row) {
     const __m512 inv = _mm512_set1_ps(1.0f / sum);
 
     /* Pass 2. */
-    j = 0;
-    if (r->stream) {
-        /* Head up to the first line boundary of y, then whole lines
-         * (_mm512_stream_ps needs 64-byte alignment). */
-        int64_t head = (int64_t)((64 - ((uintptr_t)y & 63)) & 63) / 4;
-        if (head > classes) head = classes;
-        const __mmask16 h = kb_mask16(head);
-        _mm512_mask_storeu_ps(y, h, output(_mm512_maskz_loadu_ps(h, x), inv, vtop));
-        for (j = head; j + 16 <= classes; j += 16)
-            _mm512_stream_ps(y + j, output(_mm512_loadu_ps(x + j), inv, vtop));
-    } else {
-        for (; j + 64 <= classes; j += 64) {
-            _mm512_storeu_ps(y + j, output(_mm512_loadu_ps(x + j), inv, vtop));
-            _mm512_storeu_ps(y + j + 16, output(_mm512_loadu_ps(x + j + 16), inv, vtop));
-            _mm512_storeu_ps(y + j + 32, output(_mm512_loadu_ps(x + j + 32), inv, vtop));
-            _mm512_storeu_ps(y + j + 48, output(_mm512_loadu_ps(x + j + 48), inv, vtop));
-        }
-        for (; j + 16 <= classes; j += 16)
-            _mm512_storeu_ps(y + j, output(_mm512_loadu_ps(x + j), inv, vtop));
+    for (j = 0; j + 64 <= classes; j += 64) {
+        _mm512_storeu_ps(y + j, output(_mm512_loadu_ps(x + j), inv, vtop));
+        _mm512_storeu_ps(y + j + 16, output(_mm512_loadu_ps(x + j + 16), inv, vtop));
+        _mm512_storeu_ps(y + j + 32, output(_mm512_loadu_ps(x + j + 32), inv, vtop));
+        _mm512_storeu_ps(y + j + 48, output(_mm512_loadu_ps(x + j + 48), inv, vtop));
     }
+    for (; j + 16 <= classes; j += 16)
+        _mm512_storeu_ps(y + j, output(_mm512_loadu_ps(x + j), inv, vtop));
     if (j < classes) {
         const __mmask16 valid = kb_mask16(classes - j);
         _mm512_mask_storeu_ps(y + j, valid, output(_mm512_maskz_loadu_ps(valid, x + j), inv, vtop));
     }
-    if (!r->loss) return 0.0;
+    if (!r->loss) return KB_SOFTMAX_NO_LOSS;
     const float *one_hot = kb_softmax_onehot_row(r, row);
     const int64_t t = one_hot ? kb_argmax_avx512(one_hot, classes) : (int64_t)r->labels[row];
     if (s->delta > 0.0f) {
-        /* y_t as pass 2 computed it (not read back: it may still sit in a
-         * write-combining buffer). */
+        /* y_t as pass 2 computed it. */
         const float y_t = _mm512_cvtss_f32(output(_mm512_set1_ps(x[t]), inv, vtop));
-        return -log((double)y_t + (double)s->delta);
+        return (kb_softmax_loss_part){(double)y_t + (double)s->delta, 0.0};
     }
-    return log((double)sum) + ((double)top * M_LN2 - (double)x[t]);
+    /* log S' + Nmax ln2 - x_t = -log(1/S') + (Nmax ln2 - x_t). */
+    return (kb_softmax_loss_part){1.0 / (double)sum, (double)top * M_LN2 - (double)x[t]};
 }
 
 static kb_status two_pass_fwd(const kb_problem *problem, const kb_args *args,
