@@ -64,6 +64,10 @@ expect_error "--threads: '4-2'" --kernel conv2d --threads 4-2 "${csv[@]}"
 expect_error "--reps: '0'" --kernel conv2d --reps 0 "${csv[@]}"
 expect_error "--batch: '-1'" --kernel conv2d --batch -1 "${csv[@]}"
 expect_error "--min-time: 'x'" --kernel conv2d --min-time x "${csv[@]}"
+expect_error "(ic: missing" --kernel softmax --shape mb3 "${csv[@]}"
+expect_error "(onehot: softmax has no" --kernel softmax --shape mb3ic4onehot "${csv[@]}"
+expect_error "(delta: 1e-35 must be 0 or" --kernel softmax_xent --shape mb3ic4delta1e-35 "${csv[@]}"
+expect_error "--direction: 'bwd' is not a direction of softmax" --kernel softmax --direction bwd "${csv[@]}"
 expect_error "--csv: missing value" --kernel conv2d --csv
 expect_error "--csv: directory" --kernel conv2d --csv "$work/no/such/dir/out.csv"
 expect_error "(descriptor: unexpected" --kernel conv2d --shape "$(printf 'mb1\nc3ih5oc3kh3')" "${csv[@]}"
@@ -223,6 +227,18 @@ expect_error "needs (1, 3, 6, 6)" --kernel conv2d --direction fwd --shape mb1ic3
 expect_error "input_diff_dst.npy" --kernel conv2d --direction bwd_data --shape mb1ic3ih5oc2oh5kh3ph1 \
     --load "$work/load" "${csv[@]}"
 expect_error "exactly one --shape" --kernel conv2d --shape small --load "$work/load" "${csv[@]}"
+
+# softmax_xent's book set, both directions, one thread: every row PASS.
+"$bench" --kernel softmax_xent --shape book --threads 1 --reps 2 --min-time 0.002 --no-probe \
+    --csv "$work/xent.csv" >"$work/xent.out" 2>&1
+rc=$?
+rows=$(($(wc -l <"$work/xent.csv") - 1))
+not_pass=$(tail -n +2 "$work/xent.csv" | grep -vc ',PASS,')
+if [ "$rc" -eq 0 ] && [ "$rows" -gt 0 ] && [ "$not_pass" -eq 0 ]; then
+    pass
+else
+    fail "softmax_xent book: rc=$rc, $rows rows, $not_pass not PASS: $(tail -3 "$work/xent.out")"
+fi
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
