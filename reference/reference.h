@@ -42,6 +42,14 @@ void kb_ref_conv2d_bwd_weights_f64(const kb_conv2d_shape *shape, const double *s
                                    double *diff_bias, double *magnitude_weights,
                                    double *magnitude_bias);
 
+void kb_ref_affine_fwd_f64(const kb_affine_shape *shape, const double *src, const double *weights,
+                           const double *bias, double *dst, double *magnitude);
+/* All three gradients at once (the affine kernel's single bwd direction). */
+void kb_ref_affine_bwd_f64(const kb_affine_shape *shape, const double *diff_dst, const double *src,
+                           const double *weights, double *diff_src, double *diff_weights,
+                           double *diff_bias, double *magnitude_src, double *magnitude_weights,
+                           double *magnitude_bias);
+
 #ifdef __cplusplus
 }
 #endif
