@@ -56,6 +56,23 @@ static void gemm_part(kb_affine_split_plan plan, int part, int parts, bool trans
     }
 }
 
+/* Part `part` of `parts` of every gradient: a block of dx, a block of dW and
+ * a column range of db. */
+static void bwd_part(const kb_affine_shape *s, const float *diff_dst, const float *src,
+                     const float *weights, float *diff_src, float *diff_weights, float *diff_bias,
+                     kb_affine_split_plan dx_plan, kb_affine_split_plan dw_plan, int part,
+                     int parts, float *pack) {
+    const int64_t batch = s->batch, in = s->in_features, out = s->out_features;
+    /* dx (N x D) = dout (N x M) * W^T, W stored D x M. */
+    gemm_part(dx_plan, part, parts, false, true, batch, in, out, diff_dst, out, weights, out,
+              diff_src, in, pack);
+    /* dW (D x M) = x^T * dout, x stored N x D. */
+    gemm_part(dw_plan, part, parts, true, false, in, out, batch, src, in, diff_dst, out,
+              diff_weights, out, pack);
+    kb_affine_column_sums(s, diff_dst, kb_affine_split(out, BIAS_GRAIN, part, parts),
+                          kb_affine_split(out, BIAS_GRAIN, part + 1, parts), diff_bias);
+}
+
 kb_status kb_affine_bwd__omp_tiled(const kb_problem *problem, const kb_args *args,
                                    const kb_context *ctx, void *state, void *workspace) {
     (void)state;
@@ -71,29 +88,27 @@ kb_status kb_affine_bwd__omp_tiled(const kb_problem *problem, const kb_args *arg
     assert(diff_dst && src && weights && diff_src && diff_weights && diff_bias);
 
     const int64_t batch = s->batch, in = s->in_features, out = s->out_features;
-    /* Tiny layers run on fewer threads than asked (kb_affine_parts). */
+    /* Tiny layers run on fewer threads than asked (kb_affine_parts); on one,
+     * without entering the OpenMP runtime at all. */
     const int parts = kb_affine_parts(ctx->threads, 2.0 * (double)batch * (double)in * (double)out);
     const kb_affine_split_plan dx_plan = kb_affine_plan(batch, in, parts, ROW_GRAIN, COL_GRAIN);
     const kb_affine_split_plan dw_plan = kb_affine_plan(in, out, parts, ROW_GRAIN, COL_GRAIN);
+    if (parts == 1) {
+        bwd_part(s, diff_dst, src, weights, diff_src, diff_weights, diff_bias, dx_plan, dw_plan, 0,
+                 1, workspace);
+        return KB_OK;
+    }
     const size_t pack_bytes = kb_align_up(kb_gemm_pack_bytes());
-
-#pragma omp parallel num_threads(parts) if (parts > 1)
+#pragma omp parallel num_threads(parts)
     {
         /* Work is cut into `parts` parts (one pack buffer each); if the
          * runtime grants fewer threads, each takes every threads-th part. */
         const int thread = omp_get_thread_num(), threads = omp_get_num_threads();
         assert(threads <= parts);
         float *pack = (float *)((char *)workspace + (size_t)thread * pack_bytes);
-        for (int part = thread; part < parts; part += threads) {
-            /* dx (N x D) = dout (N x M) * W^T, W stored D x M. */
-            gemm_part(dx_plan, part, parts, false, true, batch, in, out, diff_dst, out, weights,
-                      out, diff_src, in, pack);
-            /* dW (D x M) = x^T * dout, x stored N x D. */
-            gemm_part(dw_plan, part, parts, true, false, in, out, batch, src, in, diff_dst, out,
-                      diff_weights, out, pack);
-            kb_affine_column_sums(s, diff_dst, kb_affine_split(out, BIAS_GRAIN, part, parts),
-                                  kb_affine_split(out, BIAS_GRAIN, part + 1, parts), diff_bias);
-        }
+        for (int part = thread; part < parts; part += threads)
+            bwd_part(s, diff_dst, src, weights, diff_src, diff_weights, diff_bias, dx_plan, dw_plan,
+                     part, parts, pack);
     }
     return KB_OK;
 }
