@@ -64,6 +64,14 @@ kb_status kb_ref_softmax_xent_fwd_f64(const kb_softmax_shape *shape, const doubl
 kb_status kb_ref_softmax_xent_bwd_f64(const kb_softmax_shape *shape, const double *y,
                                       const double *labels, double *dx, double *mag);
 
+void kb_ref_affine_fwd_f64(const kb_affine_shape *shape, const double *src, const double *weights,
+                           const double *bias, double *dst, double *magnitude);
+/* All three gradients at once (the affine kernel's single bwd direction). */
+void kb_ref_affine_bwd_f64(const kb_affine_shape *shape, const double *diff_dst, const double *src,
+                           const double *weights, double *diff_src, double *diff_weights,
+                           double *diff_bias, double *magnitude_src, double *magnitude_weights,
+                           double *magnitude_bias);
+
 #ifdef __cplusplus
 }
 #endif
