@@ -332,15 +332,14 @@ void print_list(const kb_options &o) {
                    kb_direction_name(a->direction), a->name, "-", "absent", a->why);
         }
     }
-    printf("\nshape sets:");
+    printf("\nshape sets:\n");
     for (int k = 0; k < KB_KERNEL_COUNT; k++) {
         if ((o.kernel_given && k != o.kernel) || !kb_kernel_available(static_cast<kb_kernel>(k)))
             continue;
         char names[256];
         kb_shape_set_names(static_cast<kb_kernel>(k), names, sizeof names);
-        printf(" %s: %s", kb_kernel_name(static_cast<kb_kernel>(k)), names);
+        printf("  %-13s %s\n", kb_kernel_name(static_cast<kb_kernel>(k)), names);
     }
-    printf("\n");
 }
 
 } // namespace
