@@ -250,6 +250,22 @@ static bool set_batch(kb_problem *p, int64_t batch) {
     return true;
 }
 
+/* x, dx: batch x in; W, dW: in x out; b, db: out; y, dout: batch x out. */
+static int arg_dims(const kb_problem *p, kb_arg arg, int64_t dims[KB_MAX_ARG_DIMS]) {
+    const kb_affine_shape *s = &p->affine;
+    switch (arg) {
+    case KB_ARG_SRC:
+    case KB_ARG_DIFF_SRC: dims[0] = s->batch, dims[1] = s->in_features; return 2;
+    case KB_ARG_WEIGHTS:
+    case KB_ARG_DIFF_WEIGHTS: dims[0] = s->in_features, dims[1] = s->out_features; return 2;
+    case KB_ARG_DST:
+    case KB_ARG_DIFF_DST: dims[0] = s->batch, dims[1] = s->out_features; return 2;
+    case KB_ARG_BIAS:
+    case KB_ARG_DIFF_BIAS: dims[0] = s->out_features; return 1;
+    default: return 0;
+    }
+}
+
 const kb_kernel_ops kb_affine_ops = {
     .kernel = KB_KERNEL_AFFINE,
     .directions = KB_DIRECTION_BIT(KB_DIR_FWD) | KB_DIRECTION_BIT(KB_DIR_BWD),
@@ -262,4 +278,5 @@ const kb_kernel_ops kb_affine_ops = {
     .flops = flops,
     .integer_exact = integer_exact,
     .set_batch = set_batch,
+    .arg_dims = arg_dims,
 };

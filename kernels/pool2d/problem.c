@@ -273,6 +273,19 @@ static bool set_batch(kb_problem *p, int64_t batch) {
     return true;
 }
 
+/* NCHW: src and diff_src at the input size, dst and diff_dst at the output size. */
+static int arg_dims(const kb_problem *p, kb_arg arg, int64_t dims[KB_MAX_ARG_DIMS]) {
+    const kb_pool2d_shape *s = &p->pool2d;
+    dims[0] = s->batch, dims[1] = s->channels;
+    switch (arg) {
+    case KB_ARG_SRC:
+    case KB_ARG_DIFF_SRC: dims[2] = s->in_height, dims[3] = s->in_width; return 4;
+    case KB_ARG_DST:
+    case KB_ARG_DIFF_DST: dims[2] = s->out_height, dims[3] = s->out_width; return 4;
+    default: return 0;
+    }
+}
+
 const kb_kernel_ops kb_pool2d_ops = {
     .kernel = KB_KERNEL_POOL2D,
     .directions = KB_DIRECTION_BIT(KB_DIR_FWD) | KB_DIRECTION_BIT(KB_DIR_BWD),
@@ -284,4 +297,5 @@ const kb_kernel_ops kb_pool2d_ops = {
     .reduction_length = reduction_length,
     .integer_exact = integer_exact,
     .set_batch = set_batch,
+    .arg_dims = arg_dims,
 };

@@ -314,6 +314,23 @@ static bool set_batch(kb_problem *p, int64_t batch) {
     return true;
 }
 
+/* X, Y, dX: batch x classes; labels: batch indices, or batch x classes one-hot;
+ * the loss: a scalar (0 dimensions). */
+static int arg_dims(const kb_problem *p, kb_arg arg, int64_t dims[KB_MAX_ARG_DIMS]) {
+    const kb_softmax_shape *s = &p->softmax;
+    switch (arg) {
+    case KB_ARG_SRC:
+    case KB_ARG_DST:
+    case KB_ARG_DIFF_SRC: dims[0] = s->batch, dims[1] = s->classes; return 2;
+    case KB_ARG_LABELS:
+        dims[0] = s->batch;
+        if (!s->one_hot) return 1;
+        dims[1] = s->classes;
+        return 2;
+    default: return 0;
+    }
+}
+
 const kb_kernel_ops kb_softmax_ops = {
     .kernel = KB_KERNEL_SOFTMAX,
     .directions = KB_DIRECTION_BIT(KB_DIR_FWD),
@@ -326,6 +343,7 @@ const kb_kernel_ops kb_softmax_ops = {
     .integer_exact = integer_exact,
     .fill = fill,
     .set_batch = set_batch,
+    .arg_dims = arg_dims,
 };
 
 const kb_kernel_ops kb_softmax_xent_ops = {
@@ -340,4 +358,5 @@ const kb_kernel_ops kb_softmax_xent_ops = {
     .integer_exact = integer_exact,
     .fill = fill,
     .set_batch = set_batch,
+    .arg_dims = arg_dims,
 };
