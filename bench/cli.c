@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "kernbench/registry.h"
 #include "shapes.h"
@@ -29,6 +30,11 @@ const char kb_usage[] =
     "  --bind        thread placement, a list of compact, scatter, none (default compact):\n"
     "                compact fills the PUs sharing the smallest caches first, scatter\n"
     "                spreads over packages, L3 domains and cores (hwloc_distrib)\n"
+    "  --working-set L1,L2,L3,DRAM\n"
+    "                resize each shape (its batch, or element count) so its minimum bytes\n"
+    "                fit half of that cache level (L1, L2 per core; L3 shared), DRAM: 4x L3;\n"
+    "                sized for the first direction at the smallest thread count (more\n"
+    "                threads touch less each); labels get @L1 ...\n"
     "  --cache       warm (default), cold, or warm,cold: cold times each iteration on the\n"
     "                next of enough copies of the tensors that it reads data evicted from\n"
     "                the last-level cache (see README)\n"
@@ -235,7 +241,7 @@ static int parse(int argc, char **argv, int cores, int pus, kb_options *o, char 
                                              "--shape",  "--batch",     "--threads",
                                              "--reps",   "--min-time",  "--csv",
                                              "--bind",   "--threshold", "--save",
-                                             "--load",   "--cache"};
+                                             "--load",   "--cache",     "--working-set"};
         bool known = false;
         for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++)
             known |= strcmp(name, valued[k]) == 0;
@@ -302,6 +308,24 @@ static int parse(int argc, char **argv, int cores, int pus, kb_options *o, char 
                 return 2;
             }
             *(name[2] == 's' ? &o->save_dir : &o->load_dir) = value;
+        } else if (strcmp(name, "--working-set") == 0) {
+            static const char *const levels[4] = {"L1", "L2", "L3", "DRAM"};
+            char *items[KB_MAX_LIST];
+            size_t n;
+            int rc = split_list(o, &used, "--working-set", value, items, &n, why, why_len);
+            if (rc) return rc;
+            for (size_t i = 0; i < n; i++) {
+                int level = -1;
+                for (int l = 0; l < 4; l++)
+                    if (strcasecmp(items[i], levels[l]) == 0) level = l;
+                if (level < 0) {
+                    snprintf(why, why_len, "--working-set: '%s' is not L1, L2, L3 or DRAM",
+                             items[i]);
+                    return 2;
+                }
+                if (!o->working_sets[level]) o->n_working_sets++;
+                o->working_sets[level] = true;
+            }
         } else if (strcmp(name, "--cache") == 0) {
             char *items[KB_MAX_LIST];
             size_t n;

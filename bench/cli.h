@@ -28,6 +28,8 @@ typedef struct kb_options {
     long long batch; /* 0: as the shapes say */
     int threads[KB_MAX_LIST];
     size_t n_threads; /* 0: 1..cores, decided by the caller */
+    bool working_sets[4]; /* --working-set: L1, L2, L3, DRAM */
+    size_t n_working_sets;
     bool caches[2]; /* [0] warm, [1] cold: which cache states to time (default warm) */
     kb_bind binds[3];
     size_t n_binds; /* default: compact */

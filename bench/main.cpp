@@ -401,6 +401,31 @@ int main(int argc, char **argv) {
     // Freed on every return below.
     std::unique_ptr<kb_shape_list, void (*)(kb_shape_list *)> shapes_guard(&shapes,
                                                                           kb_shape_list_free);
+    if (o.n_working_sets > 0) {
+        kb_cache_info caches;
+        kb_topology_caches(topology, &caches);
+        const double llc = static_cast<double>(kb_llc_bytes());
+        const double level_bytes[4] = {static_cast<double>(caches.l1d_bytes),
+                                       static_cast<double>(caches.l2_bytes), llc, 8.0 * llc};
+        static const char *const names[4] = {"L1", "L2", "L3", "DRAM"};
+        std::vector<double> budgets;
+        std::vector<const char *> labels;
+        for (int l = 0; l < 4; l++) {
+            if (!o.working_sets[l]) continue;
+            if (level_bytes[l] <= 0) {
+                fprintf(stderr, "bench: --working-set: this machine reports no %s cache\n",
+                        names[l]);
+                return 2;
+            }
+            budgets.push_back(level_bytes[l] / 2); // half the level; DRAM: 4x the L3
+            labels.push_back(names[l]);
+        }
+        if (kb_shapes_fit_working_sets(&shapes, o.directions[0], budgets.data(), labels.data(),
+                                       budgets.size(), why, sizeof why) != KB_OK) {
+            fprintf(stderr, "bench: %s\n", why);
+            return 2;
+        }
+    }
     // Refuse up front what cannot fit or load, before any row is written.
     if (o.load_dir && shapes.count != 1) {
         fprintf(stderr, "bench: --load: give exactly one --shape descriptor (got %zu shapes)\n",

@@ -166,3 +166,53 @@ void kb_shape_list_free(kb_shape_list *list) {
     list->items = NULL;
     list->count = 0;
 }
+
+kb_status kb_shapes_fit_working_sets(kb_shape_list *list, kb_direction direction,
+                                     const double *budgets, const char *const *level_names,
+                                     size_t n_levels, char *why, size_t why_len) {
+    kb_shape_list out = {0};
+    size_t capacity = 0;
+    kb_status status = KB_OK;
+    for (size_t s = 0; s < list->count && status == KB_OK; s++) {
+        for (size_t l = 0; l < n_levels && status == KB_OK; l++) {
+            kb_shape shape = list->items[s];
+            shape.problem.direction = direction;
+            /* Largest extent with min_bytes <= budget: bytes grow with it. */
+            int64_t lo = 0, hi = KB_MAX_DIM;
+            while (lo < hi) {
+                const int64_t mid = lo + (hi - lo + 1) / 2;
+                kb_problem trial = shape.problem;
+                char ignored[160];
+                const bool ok = kb_problem_set_extent(&trial, mid) &&
+                                kb_problem_validate(&trial, ignored, sizeof ignored) == KB_OK &&
+                                kb_problem_min_bytes(&trial) <= budgets[l];
+                if (ok)
+                    lo = mid;
+                else
+                    hi = mid - 1;
+            }
+            if (lo == 0) {
+                snprintf(why, why_len,
+                         "--working-set: %s cannot fit %s (%.0f KiB): it has no batch or element "
+                         "count to shrink, or its fixed tensors alone are larger",
+                         shape.descriptor, level_names[l], budgets[l] / 1024);
+                status = KB_ERR_INVALID;
+                break;
+            }
+            kb_problem_set_extent(&shape.problem, lo);
+            kb_problem_format(&shape.problem, shape.descriptor, sizeof shape.descriptor);
+            char label[sizeof shape.label];
+            snprintf(label, sizeof label, "%.60s@%s", shape.label[0] ? shape.label : "shape",
+                     level_names[l]);
+            memcpy(shape.label, label, sizeof label);
+            status = append(&out, &capacity, &shape);
+        }
+    }
+    if (status != KB_OK) {
+        kb_shape_list_free(&out);
+        return status;
+    }
+    kb_shape_list_free(list);
+    *list = out;
+    return KB_OK;
+}

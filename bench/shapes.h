@@ -33,6 +33,15 @@ kb_status kb_shapes_resolve(kb_kernel kernel, const char *spec, int64_t batch,
                             kb_shape_list *out, char *why, size_t why_len);
 void kb_shape_list_free(kb_shape_list *list);
 
+/* --working-set: for each shape and each byte budget, a copy whose batch (or
+ * element count) is the largest that keeps kb_problem_min_bytes within the
+ * budget, labelled "<label>@<level name>". Replaces `list`. A shape that
+ * cannot shrink to a budget (its fixed tensors alone exceed it) or has no
+ * size to vary is an error naming it. */
+kb_status kb_shapes_fit_working_sets(kb_shape_list *list, kb_direction direction,
+                                     const double *budgets, const char *const *level_names,
+                                     size_t n_levels, char *why, size_t why_len);
+
 /* The set bench runs without --shape: the first of resnet50, square, book
  * the kernel has, else its first set; NULL when it has none. */
 const char *kb_shape_default_set(kb_kernel kernel);

@@ -195,6 +195,14 @@ states=$(tail -n +2 "$work/cache.csv" | cut -d, -f34 | tr '\n' ' ')
 if [ "$rc" -eq 0 ] && [ "$states" = "warm cold " ]; then pass; else fail "--cache: rc=$rc states '$states'"; fi
 expect_error "--cache: 'hot'" --kernel conv2d --cache hot "${csv[@]}"
 
+# --working-set: one shape per level, each within half of the level (DRAM: 4x L3).
+"$bench" --kernel softmax --variant naive --shape mb2ic1000 --working-set L1,L2 --threads 1 --reps 1 \
+    --min-time 0.001 --no-probe --csv "$work/ws.csv" >"$work/ws.out" 2>&1
+rc=$?
+labels=$(tail -n +2 "$work/ws.csv" | cut -d, -f12 | tr '\n' ' ')
+if [ "$rc" -eq 0 ] && [ "$labels" = "shape@L1 shape@L2 " ]; then pass; else fail "--working-set: rc=$rc labels '$labels'"; fi
+expect_error "--working-set: 'L4'" --kernel conv2d --working-set L4 "${csv[@]}"
+
 # --determinism records a verdict per checked row.
 "$bench" --kernel conv2d --shape small --threads 1,2 --reps 1 --min-time 0.001 --no-probe \
     --determinism --csv "$work/det.csv" >/dev/null 2>&1

@@ -128,6 +128,12 @@ bool kb_problem_set_batch(kb_problem *problem, int64_t batch) {
     return ops && ops->set_batch && ops->set_batch(problem, batch);
 }
 
+bool kb_problem_set_extent(kb_problem *problem, int64_t extent) {
+    const kb_kernel_ops *ops = kb_kernel_ops_get(problem->kernel);
+    if (ops && ops->set_extent) return ops->set_extent(problem, extent);
+    return kb_problem_set_batch(problem, extent);
+}
+
 kb_status kb_problem_parse(kb_kernel kernel, const char *descriptor, kb_problem *problem,
                            char *why, size_t why_len) {
     const kb_kernel_ops *ops = kb_kernel_ops_get(kernel);

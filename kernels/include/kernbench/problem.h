@@ -263,6 +263,9 @@ int kb_problem_arg_dims(const kb_problem *problem, kb_arg arg, int64_t dims[KB_M
 /* Sets the batch (mb) of the problem where the kernel has one; false when it
  * has none (bench --batch is then refused). */
 bool kb_problem_set_batch(kb_problem *problem, int64_t batch);
+/* Sets the size that working-set sizing varies (the batch, or the element
+ * count of flat kernels); false when the kernel has none. */
+bool kb_problem_set_extent(kb_problem *problem, int64_t extent);
 
 /* benchdnn-style descriptors, e.g. "mb1ic64ih56oc64oh56kh3ph1". Parsing applies
  * benchdnn's defaults and inference rules (see kernels/conv2d/descriptor.c);
