@@ -41,6 +41,10 @@ void kb_ref_conv2d_bwd_weights_f64(const kb_conv2d_shape *shape, const double *s
                                    const double *diff_dst, double *diff_weights,
                                    double *diff_bias, double *magnitude_weights,
                                    double *magnitude_bias);
+/* C (m x n) = alpha * op(A) * op(B) + beta * C, stored as kb_gemm_shape says;
+ * C holds its initial values on entry unless beta == 0. */
+void kb_ref_gemm_f64(const kb_gemm_shape *shape, const double *a, const double *b, double *c,
+                     double *magnitude);
 
 #ifdef __cplusplus
 }
