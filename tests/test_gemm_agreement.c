@@ -67,7 +67,11 @@ static const char *const fixed_shapes[] = {
     "m64n196k72nt",
 };
 
-enum { FIXED = sizeof fixed_shapes / sizeof fixed_shapes[0], PER_KIT = 9, MAX_SHAPES = FIXED + 2 * PER_KIT };
+enum {
+    FIXED = sizeof fixed_shapes / sizeof fixed_shapes[0],
+    PER_KIT = 9, /* shapes block_shapes() makes per kit */
+    MAX_SHAPES = FIXED + 2 * PER_KIT
+};
 
 /* Shapes straddling the cache blocks of `kit`: two reduction slices (KC +- 1),
  * two row blocks (MC +- 1), two column blocks (NC +- 1), the other sizes

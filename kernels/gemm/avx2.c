@@ -10,9 +10,9 @@
  * valid part, so padding never reaches C (edges at most 8 wide run a 6 x 8
  * kernel: half the FMAs).
  *
- * With the blocking rule of packed.c this runs with KC = 256 (a 16 KiB B
- * sliver plus a 6 KiB A sliver in half of a 48 KiB L1), where it ran with
- * fixed KC = 256, MC = 144, NC = 3072 before.
+ * Block sizes come from packed.c's rule (on a 48 KiB 12-way L1, 1 MiB L2:
+ * KC = 512, MC = 252, NC = 2048; it ran with fixed 256, 144, 3072 before, at
+ * the same speed).
  *
  * alpha is applied when the tile is written (not folded into the packing);
  * beta applies on the first reduction slice only, later slices add. ISA:
@@ -44,6 +44,23 @@ static void pack_b(int64_t cols, int64_t depth, const float *src, int64_t line_s
 
 /* --- microkernel ----------------------------------------------------------------- */
 
+/* Reduction steps [begin, end) of the tile: acc += a_sliver * b_sliver. */
+static inline __attribute__((always_inline)) void
+fma_steps(int vectors, int64_t begin, int64_t end, const float *restrict a,
+          const float *restrict b, __m256 acc[MR][2]) {
+#pragma GCC unroll 4
+    for (int64_t p = begin; p < end; p++) {
+        const __m256 b0 = _mm256_load_ps(b + p * NR);
+        const __m256 b1 = vectors == 2 ? _mm256_load_ps(b + p * NR + 8) : b0;
+#pragma GCC unroll 6
+        for (int i = 0; i < MR; i++) {
+            const __m256 ai = _mm256_broadcast_ss(a + p * MR + i);
+            acc[i][0] = _mm256_fmadd_ps(ai, b0, acc[i][0]);
+            if (vectors == 2) acc[i][1] = _mm256_fmadd_ps(ai, b1, acc[i][1]);
+        }
+    }
+}
+
 /* The MR x (8 * vectors) tile at c (row stride ldc) = alpha * a_sliver *
  * b_sliver + beta * tile, with beta == 0 never reading c. vectors is 2 (the
  * full tile) or 1: the left half, for edge tiles at most 8 columns wide, which
@@ -55,24 +72,22 @@ tile_kernel(int vectors, int64_t depth, const float *restrict a, const float *re
     __m256 acc[MR][2];
 #pragma GCC unroll 6
     for (int i = 0; i < MR; i++) acc[i][0] = acc[i][1] = _mm256_setzero_ps();
-    /* The C tile is only touched after the loop; start its lines on the way. */
-    if (beta != 0.0f)
-        for (int i = 0; i < MR; i++) {
-            _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0);
-            _mm_prefetch((const char *)(c + i * ldc + 8 * vectors - 1), _MM_HINT_T0);
-        }
-
-#pragma GCC unroll 4
-    for (int64_t p = 0; p < depth; p++) {
-        const __m256 b0 = _mm256_load_ps(b + p * NR);
-        const __m256 b1 = vectors == 2 ? _mm256_load_ps(b + p * NR + 8) : b0;
-#pragma GCC unroll 6
-        for (int i = 0; i < MR; i++) {
-            const __m256 ai = _mm256_broadcast_ss(a + p * MR + i);
-            acc[i][0] = _mm256_fmadd_ps(ai, b0, acc[i][0]);
-            if (vectors == 2) acc[i][1] = _mm256_fmadd_ps(ai, b1, acc[i][1]);
-        }
+    /* The C tile is only touched after the loop. Its rows are often a
+     * power-of-two stride apart (n = 1024, 2048) and then share L1 sets:
+     * fetched into L1 at the start they would be evicted by the A and B
+     * slivers before use. So: into L2 at the start, into L1 a few steps
+     * before the end (for reading, or for writing when beta == 0). */
+    for (int i = 0; i < MR; i++) {
+        _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T1);
+        _mm_prefetch((const char *)(c + i * ldc + 8 * vectors - 1), _MM_HINT_T1);
     }
+    const int64_t body = depth > KB_GEMM_C_TAIL ? depth - KB_GEMM_C_TAIL : 0;
+    fma_steps(vectors, 0, body, a, b, acc);
+    for (int i = 0; i < MR; i++) {
+        _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0);
+        _mm_prefetch((const char *)(c + i * ldc + 8 * vectors - 1), _MM_HINT_T0);
+    }
+    fma_steps(vectors, body, depth, a, b, acc);
 
     const __m256 alpha_v = _mm256_set1_ps(alpha), beta_v = _mm256_set1_ps(beta);
 #pragma GCC unroll 6

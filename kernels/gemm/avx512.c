@@ -2,9 +2,8 @@
  * the five loops and the run-time cache blocking around it).
  *
  * Microkernel: a 12 x 32 tile of C in 24 zmm accumulators; per reduction step
- * 2 B vector loads, 12 A broadcasts (folded into the FMAs as {1to16} memory
- * operands) and 24 FMAs. Two FMA pipes with a 4-cycle latency need 8
- * independent chains; 24 leave slack, and 24 + 2 B vectors fit the 32 zmm
+ * 2 B vector loads, 12 A broadcast loads and 24 FMAs. Two FMA pipes with a
+ * 4-cycle latency need 8 independent chains; 24 leave slack, and 24 + 2 B vectors fit the 32 zmm
  * registers without spills. Per step: 12 cycles of FMAs against 14 loads,
  * within the two loads a cycle the core sustains. 12 rather than 14 rows:
  * same FMA share, fewer registers pressed, and the A sliver (48 bytes a step)
@@ -44,6 +43,23 @@ static void pack_b(int64_t cols, int64_t depth, const float *src, int64_t line_s
     kb_pack_panel(NR, cols, depth, src, line_stride, depth_stride, dst);
 }
 
+/* Reduction steps [begin, end) of the tile: acc += a_sliver * b_sliver. */
+static inline __attribute__((always_inline)) void
+fma_steps(int vectors, int64_t begin, int64_t end, const float *restrict a,
+          const float *restrict b, __m512 acc[MR][2]) {
+#pragma GCC unroll 4
+    for (int64_t p = begin; p < end; p++) {
+        const __m512 b0 = _mm512_load_ps(b + p * NR);
+        const __m512 b1 = vectors == 2 ? _mm512_load_ps(b + p * NR + 16) : b0;
+#pragma GCC unroll 12
+        for (int i = 0; i < MR; i++) {
+            const __m512 ai = _mm512_set1_ps(a[p * MR + i]);
+            acc[i][0] = _mm512_fmadd_ps(ai, b0, acc[i][0]);
+            if (vectors == 2) acc[i][1] = _mm512_fmadd_ps(ai, b1, acc[i][1]);
+        }
+    }
+}
+
 /* The tile at c (row stride ldc) = alpha * a_sliver * b_sliver + beta * tile,
  * beta == 0 never reading c. vectors: 2 (32 columns) or 1 (the left 16).
  * edge: only `rows` rows are stored, and the columns of vector h through
@@ -56,24 +72,23 @@ tile_kernel(int vectors, bool edge, int64_t depth, const float *restrict a,
     __m512 acc[MR][2];
 #pragma GCC unroll 12
     for (int i = 0; i < MR; i++) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
-    /* The C tile is only touched after the loop; start its lines on the way. */
-    if (beta != 0.0f)
-        for (int64_t i = 0; i < (edge ? rows : MR); i++) {
-            _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0);
-            if (vectors == 2) _mm_prefetch((const char *)(c + i * ldc + 16), _MM_HINT_T0);
-        }
-
-#pragma GCC unroll 4
-    for (int64_t p = 0; p < depth; p++) {
-        const __m512 b0 = _mm512_load_ps(b + p * NR);
-        const __m512 b1 = vectors == 2 ? _mm512_load_ps(b + p * NR + 16) : b0;
-#pragma GCC unroll 12
-        for (int i = 0; i < MR; i++) {
-            const __m512 ai = _mm512_set1_ps(a[p * MR + i]);
-            acc[i][0] = _mm512_fmadd_ps(ai, b0, acc[i][0]);
-            if (vectors == 2) acc[i][1] = _mm512_fmadd_ps(ai, b1, acc[i][1]);
-        }
+    /* The C tile is only touched after the loop. Its rows are often a
+     * power-of-two stride apart (n = 1024, 2048) and then share L1 sets:
+     * fetched into L1 at the start they would be evicted by the A and B
+     * slivers before use. So: into L2 at the start, into L1 a few steps
+     * before the end (for reading, or for writing when beta == 0). */
+    const int64_t tile_rows = edge ? rows : MR;
+    for (int64_t i = 0; i < tile_rows; i++) {
+        _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T1);
+        if (vectors == 2) _mm_prefetch((const char *)(c + i * ldc + 16), _MM_HINT_T1);
     }
+    const int64_t body = depth > KB_GEMM_C_TAIL ? depth - KB_GEMM_C_TAIL : 0;
+    fma_steps(vectors, 0, body, a, b, acc);
+    for (int64_t i = 0; i < tile_rows; i++) {
+        _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0);
+        if (vectors == 2) _mm_prefetch((const char *)(c + i * ldc + 16), _MM_HINT_T0);
+    }
+    fma_steps(vectors, body, depth, a, b, acc);
 
     const __m512 alpha_v = _mm512_set1_ps(alpha), beta_v = _mm512_set1_ps(beta);
 #pragma GCC unroll 12

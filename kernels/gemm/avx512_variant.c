@@ -10,11 +10,11 @@ static size_t avx512_workspace_bytes(const kb_problem *problem, const kb_context
 }
 
 static kb_status avx512_run(const kb_problem *problem, const kb_args *args, const kb_context *ctx,
-                          void *state, void *workspace) {
+                            void *state, void *workspace) {
     (void)ctx, (void)state;
     const kb_gemm_call g = kb_gemm_call_of(problem, args);
     kb_gemm_avx512(g.s->trans_a, g.s->trans_b, g.s->m, g.s->n, g.s->k, g.s->alpha, g.a, g.lda, g.b,
-                 g.ldb, g.s->beta, g.c, g.ldc, workspace);
+                   g.ldb, g.s->beta, g.c, g.ldc, workspace);
     return KB_OK;
 }
 

@@ -3,21 +3,29 @@
  * functions, which the caller picked after run-time detection.
  *
  * Block sizes, from the detected caches (core/cpu_caches.h):
- *   KC: one B sliver (KC x NR) plus one A sliver (KC x MR) fill about half
- *       of L1, so the B sliver stays there for the whole ir loop while A
- *       slivers stream past it, with room for the C tile and the stack;
- *       rounded down to a multiple of 32 (whole cache lines of a 16-float
- *       sliver row, and an even number of 8-step transposes).
- *   MC: the packed A block (MC x KC) fills about half of L2, next to the B
- *       slivers streaming through; rounded down to a multiple of MR.
+ *   KC: one B sliver (KC x NR) and one A sliver (KC x MR) fill L1 less one
+ *       of its W ways. The B sliver is reused by every microkernel call of the
+ *       ir loop while A slivers stream past it; in an LRU W-way cache the
+ *       streaming data takes at most the ways it needs, so B survives when
+ *       both together leave one way free (the BLIS analytical model, Low et
+ *       al., "Analytical modeling is enough for high-performance BLIS", 2016),
+ *       which also leaves room for the C tile. Rounded down to a multiple of
+ *       32. Half of L1 (the usual rule of thumb) would give KC = 128 for the
+ *       12 x 32 AVX-512 kernel on 48 KiB: measured 4-7% slower than 256 at
+ *       n = 1024 and 2048 on Zen 5 (more passes over C, more calls).
+ *   MC: the packed A block (MC x KC) fills half of L2, next to the B slivers
+ *       streaming through; rounded down to a multiple of MR.
  *   NC: the packed B panel (KC x NC) takes 1/8 of the L3 but at most 4 MiB:
  *       the reported L3 may be a whole socket's (508 MiB in a VM on a 16-CCD
  *       EPYC) while a core only sees its CCD's share (32 MiB for 8 cores), and
- *       omp_tiled keeps one panel per GEMM, single-threaded callers one per
- *       thread; rounded down to a multiple of NR.
- * On the Zen 5 this was tuned on (48 KiB L1D, 1 MiB L2, 32 MiB L3 per CCD):
- *   AVX2 6 x 16:    KC = 256, MC = 510, NC = 4096
- *   AVX-512 ...     (filled in below)
+ *       single-threaded callers keep one panel per thread; rounded down to a
+ *       multiple of NR.
+ * On the Zen 5 this was tuned on (48 KiB 12-way L1D, 1 MiB L2, 32 MiB L3 per
+ * CCD, 508 MiB reported):
+ *   AVX2 6 x 16:     KC = 512, MC = 252, NC = 2048 (it ran with fixed 256,
+ *                    144, 3072 before: 256/510 and 512/252 measured the same,
+ *                    93-104 GFLOP/s at n = 512..2048, one thread)
+ *   AVX-512 12 x 32: KC = 256, MC = 504, NC = 4096
  * Each dimension is then cut into equal blocks (kb_gemm_block_step). */
 #include "gemm/packed.h"
 
@@ -35,7 +43,8 @@ static inline int64_t max_i64(int64_t x, int64_t y) { return x > y ? x : y; }
 kb_gemm_blocks kb_gemm_blocks_for(int mr, int nr) {
     const kb_cpu_caches *caches = kb_cpu_caches_get();
     const int64_t f = (int64_t)sizeof(float);
-    int64_t kc = (int64_t)(caches->l1d / 2) / ((mr + nr) * f) / 32 * 32;
+    const int64_t l1_usable = (int64_t)caches->l1d / caches->l1d_ways * (caches->l1d_ways - 1);
+    int64_t kc = l1_usable / ((mr + nr) * f) / 32 * 32;
     kc = max_i64(kc, 32);
     int64_t mc = (int64_t)(caches->l2 / 2) / (kc * f) / mr * mr;
     mc = max_i64(mc, mr);

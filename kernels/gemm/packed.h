@@ -24,6 +24,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Reduction steps a microkernel still has to run when it prefetches its C
+ * tile from L2 into L1: 16 steps are 100+ cycles of FMAs, several L2
+ * latencies, and short enough that the lines are not evicted again. */
+#define KB_GEMM_C_TAIL 16
+
 typedef struct kb_gemm_blocks {
     int64_t kc, mc, nc; /* reduction depth, rows of op(A), columns of op(B) packed at once */
 } kb_gemm_blocks;
