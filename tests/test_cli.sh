@@ -63,6 +63,11 @@ expect_error "--batch: '-1'" --kernel conv2d --batch -1 "${csv[@]}"
 expect_error "--min-time: 'x'" --kernel conv2d --min-time x "${csv[@]}"
 expect_error "--csv: missing value" --kernel conv2d --csv
 expect_error "--csv: directory" --kernel conv2d --csv "$work/no/such/dir/out.csv"
+expect_error "(k: missing" --kernel gemm --shape m2n3 "${csv[@]}"
+expect_error "(transposes: given twice" --kernel gemm --shape m2n3k4tnnt "${csv[@]}"
+expect_error "(beta: 'inf' is not a finite float" --kernel gemm --shape m2n3k4betainf "${csv[@]}"
+expect_error "(C (m*n): more than 2^40" --kernel gemm --shape m16777216n16777216k1 "${csv[@]}"
+expect_error "--direction: 'bwd'" --kernel gemm --direction bwd "${csv[@]}"
 
 # A file with another header is refused and left exactly as it was.
 printf 'a,b,c\n1,2,3\n' >"$work/other.csv"

@@ -10,7 +10,8 @@
  *   nn | nt | tn | tt      op(A) then op(B): n as stored, t transposed
  *                          (A stored k x m, B stored n x k); default nn
  *   alpha<real> beta<real> the scalars (strtod syntax, finite); defaults 1, 0
- * e.g. "m1024n1024k1024", "m64n48k32tn", "m7n5k3alpha2beta-1". The
+ * e.g. "m1024n1024k1024", "m64n48k32tn", "m7n5k3alpha2beta-1". Parsing ends
+ * with validation (sizes in range, tensors within the limits). The
  * canonical form prints m, n, k, then the transposes unless nn, then alpha
  * unless 1 and beta unless 0, each scalar with the fewest digits that read
  * back to the same float; it parses back to the same problem.
@@ -38,6 +39,7 @@
  * written when beta != 0). No batch: bench --batch is refused. */
 #include <ctype.h>
 #include <errno.h>
+#include <float.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -53,23 +55,24 @@ static const char *const size_names[F_COUNT] = {"m", "n", "k"};
 static bool parse_scalar(const char *name, const char **at, const char *descriptor, float *value,
                          char *why, size_t why_len) {
     const char *start = *at;
-    if (!(isdigit((unsigned char)*start) || *start == '-' || *start == '+' || *start == '.')) {
+    char *end;
+    const double v = strtod(start, &end);
+    if (end == start) {
         snprintf(why, why_len, "%s: missing value in '%s'", name, descriptor);
         return false;
     }
-    errno = 0;
-    char *end;
-    const double v = strtod(start, &end);
-    /* strtod also reads "inf"/"nan" and hex; only finite values count. */
-    if (end == start || !isfinite(v) || fabs(v) > 3.4e38) {
-        snprintf(why, why_len, "%s: '%.*s' is not a finite number", name,
-                 (int)(end > start ? end - start : 8), start);
+    /* strtod also reads "inf" and "nan": only finite floats count. */
+    if (!isfinite(v) || fabs(v) > FLT_MAX) {
+        snprintf(why, why_len, "%s: '%.*s' is not a finite float", name, (int)(end - start),
+                 start);
         return false;
     }
     *value = (float)v;
     *at = end;
     return true;
 }
+
+static kb_status validate(const kb_problem *p, char *why, size_t why_len);
 
 static kb_status parse(const char *descriptor, kb_problem *p, char *why, size_t why_len) {
     int64_t size[F_COUNT] = {0};
@@ -159,7 +162,7 @@ static kb_status parse(const char *descriptor, kb_problem *p, char *why, size_t 
                               .trans_b = trans_b,
                               .alpha = alpha,
                               .beta = beta};
-    return KB_OK;
+    return validate(p, why, why_len);
 }
 
 /* The shortest %g form of `value` that reads back as the same float. */
