@@ -9,10 +9,12 @@
  * same FMA share, fewer registers pressed, and the A sliver (48 bytes a step)
  * leaves more of L1 to the B sliver.
  *
- * Edge tiles write C directly: rows past the edge are computed on the zero
- * padding of the A sliver and not stored; columns past the edge are masked
- * off in the loads and stores of C (masked lanes never fault), and a tile at
- * most 16 columns wide runs one vector per row (half the FMAs).
+ * Edge tiles write C directly: an edge sliver of 1-4 or 5-8 rows runs a 4- or
+ * 8-row kernel on the first rows of its (zero-padded) A sliver, and rows past
+ * the edge are not stored; columns past the edge are masked off in the loads
+ * and stores of C (masked lanes never fault), and a tile at most 16 columns
+ * wide runs one vector per row (half the FMAs). Channel counts 64, 128, 256,
+ * 512 leave 4 or 8 rows past the last full sliver.
  *
  * alpha is applied when the tile is written; beta applies on the first
  * reduction slice only, later slices add. ISA: AVX-512 F (this file is
@@ -43,16 +45,17 @@ static void pack_b(int64_t cols, int64_t depth, const float *src, int64_t line_s
     kb_pack_panel(NR, cols, depth, src, line_stride, depth_stride, dst);
 }
 
-/* Reduction steps [begin, end) of the tile: acc += a_sliver * b_sliver. */
+/* Reduction steps [begin, end) of the first `height` rows of the tile:
+ * acc += a_sliver * b_sliver (the A sliver keeps its MR-row layout). */
 static inline __attribute__((always_inline)) void
-fma_steps(int vectors, int64_t begin, int64_t end, const float *restrict a,
+fma_steps(int height, int vectors, int64_t begin, int64_t end, const float *restrict a,
           const float *restrict b, __m512 acc[MR][2]) {
 #pragma GCC unroll 4
     for (int64_t p = begin; p < end; p++) {
         const __m512 b0 = _mm512_load_ps(b + p * NR);
         const __m512 b1 = vectors == 2 ? _mm512_load_ps(b + p * NR + 16) : b0;
 #pragma GCC unroll 12
-        for (int i = 0; i < MR; i++) {
+        for (int i = 0; i < height; i++) {
             const __m512 ai = _mm512_set1_ps(a[p * MR + i]);
             acc[i][0] = _mm512_fmadd_ps(ai, b0, acc[i][0]);
             if (vectors == 2) acc[i][1] = _mm512_fmadd_ps(ai, b1, acc[i][1]);
@@ -61,17 +64,19 @@ fma_steps(int vectors, int64_t begin, int64_t end, const float *restrict a,
 }
 
 /* The tile at c (row stride ldc) = alpha * a_sliver * b_sliver + beta * tile,
- * beta == 0 never reading c. vectors: 2 (32 columns) or 1 (the left 16).
- * edge: only `rows` rows are stored, and the columns of vector h through
- * mask[h]; without it every row and lane is. Always inlined so `vectors` and
- * `edge` are constants and the accumulators stay in registers. */
+ * beta == 0 never reading c. height: the rows computed (4, 8 or MR: an edge
+ * sliver of 1-4 rows costs a third of a full one). vectors: 2 (32 columns)
+ * or 1 (the left 16). edge: only `rows` (<= height) rows are stored, and the
+ * columns of vector h through mask[h]; without it every row and lane is.
+ * Always inlined so `height`, `vectors` and `edge` are constants and the
+ * accumulators stay in registers. */
 static inline __attribute__((always_inline)) void
-tile_kernel(int vectors, bool edge, int64_t depth, const float *restrict a,
+tile_kernel(int height, int vectors, bool edge, int64_t depth, const float *restrict a,
             const float *restrict b, float alpha, float beta, float *restrict c, int64_t ldc,
             int64_t rows, const __mmask16 mask[2]) {
     __m512 acc[MR][2];
 #pragma GCC unroll 12
-    for (int i = 0; i < MR; i++) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
+    for (int i = 0; i < height; i++) acc[i][0] = acc[i][1] = _mm512_setzero_ps();
     /* The C tile is only touched after the loop. Its rows are often a
      * power-of-two stride apart (n = 1024, 2048) and then share L1 sets:
      * fetched into L1 at the start they would be evicted by the A and B
@@ -83,16 +88,16 @@ tile_kernel(int vectors, bool edge, int64_t depth, const float *restrict a,
         if (vectors == 2) _mm_prefetch((const char *)(c + i * ldc + 16), _MM_HINT_T1);
     }
     const int64_t body = depth > KB_GEMM_C_TAIL ? depth - KB_GEMM_C_TAIL : 0;
-    fma_steps(vectors, 0, body, a, b, acc);
+    fma_steps(height, vectors, 0, body, a, b, acc);
     for (int64_t i = 0; i < tile_rows; i++) {
         _mm_prefetch((const char *)(c + i * ldc), _MM_HINT_T0);
         if (vectors == 2) _mm_prefetch((const char *)(c + i * ldc + 16), _MM_HINT_T0);
     }
-    fma_steps(vectors, body, depth, a, b, acc);
+    fma_steps(height, vectors, body, depth, a, b, acc);
 
     const __m512 alpha_v = _mm512_set1_ps(alpha), beta_v = _mm512_set1_ps(beta);
 #pragma GCC unroll 12
-    for (int i = 0; i < MR; i++) {
+    for (int i = 0; i < height; i++) {
         if (edge && i >= rows) break;
 #pragma GCC unroll 2
         for (int h = 0; h < vectors; h++) {
@@ -112,7 +117,7 @@ tile_kernel(int vectors, bool edge, int64_t depth, const float *restrict a,
 
 static void full_tile(int64_t depth, const float *restrict a, const float *restrict b,
                       float alpha, float beta, float *restrict c, int64_t ldc) {
-    tile_kernel(2, false, depth, a, b, alpha, beta, c, ldc, MR, NULL);
+    tile_kernel(MR, 2, false, depth, a, b, alpha, beta, c, ldc, MR, NULL);
 }
 
 /* rows x cols corner (rows <= MR, cols <= NR). */
@@ -122,10 +127,21 @@ static void edge_tile(int64_t depth, const float *restrict a, const float *restr
     __mmask16 mask[2];
     mask[0] = (__mmask16)(cols >= 16 ? 0xffff : (1u << cols) - 1);
     mask[1] = (__mmask16)(cols >= 32 ? 0xffff : cols > 16 ? (1u << (cols - 16)) - 1 : 0);
-    if (cols <= 16)
-        tile_kernel(1, true, depth, a, b, alpha, beta, c, ldc, rows, mask);
+    /* One instance per (height, vectors) pair: six small kernels. */
+#define KB_EDGE_TILE(height)                                                                       \
+    do {                                                                                           \
+        if (cols <= 16)                                                                            \
+            tile_kernel(height, 1, true, depth, a, b, alpha, beta, c, ldc, rows, mask);            \
+        else                                                                                       \
+            tile_kernel(height, 2, true, depth, a, b, alpha, beta, c, ldc, rows, mask);            \
+    } while (0)
+    if (rows <= 4)
+        KB_EDGE_TILE(4);
+    else if (rows <= 8)
+        KB_EDGE_TILE(8);
     else
-        tile_kernel(2, true, depth, a, b, alpha, beta, c, ldc, rows, mask);
+        KB_EDGE_TILE(MR);
+#undef KB_EDGE_TILE
 }
 
 static void macro_kernel(int64_t rows, int64_t cols, int64_t depth, const float *packed_a,

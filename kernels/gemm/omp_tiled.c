@@ -16,6 +16,9 @@
  * differ least (rows on a tie). Short, wide problems (m = 100, n = 784)
  * split columns; square ones rows.
  *
+ * One thread, or fewer than 64^3 multiply-adds: the single-threaded loops of
+ * packed.c on the same kit, without a parallel region.
+ *
  * Workspace: one B panel plus one A block per thread, sized for the block
  * sizes of packed.c and the thread count. Threads write disjoint parts of C;
  * beta is applied by whoever owns the tile, on the first reduction slice. */
@@ -26,6 +29,10 @@
 #include "gemm/gemm_args.h"
 #include "gemm/gemm_blocked.h"
 #include "gemm/packed.h"
+
+/* Below this many multiply-adds (64^3: a few microseconds) a parallel region
+ * and its barriers cost more than they save; one thread runs it. */
+#define SERIAL_BELOW (64.0 * 64.0 * 64.0)
 
 static inline int64_t min_i64(int64_t x, int64_t y) { return x < y ? x : y; }
 
@@ -69,6 +76,13 @@ static kb_status omp_tiled_run(const kb_problem *problem, const kb_args *args,
     }
     const kb_gemm_kit *kit = kb_gemm_best_kit();
     assert(kit && workspace && ctx->threads >= 1);
+    if (ctx->threads == 1 || (double)m * (double)n * (double)k < SERIAL_BELOW) {
+        /* The workspace starts with a B panel and one A block, the layout
+         * kb_gemm_packed expects of its pack buffer. */
+        kb_gemm_packed(kit, s->trans_a, s->trans_b, m, n, k, s->alpha, g.a, g.lda, g.b, g.ldb,
+                       s->beta, g.c, g.ldc, workspace);
+        return KB_OK;
+    }
     const int64_t mr = kit->mr, nr = kit->nr;
     const kb_gemm_blocks blocks = kb_gemm_blocks_for(kit->mr, kit->nr);
     float *packed_b = workspace;
