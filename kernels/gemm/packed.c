@@ -12,7 +12,8 @@
  *       which also leaves room for the C tile. Rounded down to a multiple of
  *       32. Half of L1 (the usual rule of thumb) would give KC = 128 for the
  *       12 x 32 AVX-512 kernel on 48 KiB: measured 4-7% slower than 256 at
- *       n = 1024 and 2048 on Zen 5 (more passes over C, more calls).
+ *       n = 1024 and 2048 on Zen 5 (best of 4-12 runs, process CPU time on
+ *       a shared machine; more passes over C, more microkernel calls).
  *   MC: the packed A block (MC x KC) fills half of L2, next to the B slivers
  *       streaming through; rounded down to a multiple of MR.
  *   NC: the packed B panel (KC x NC) takes 1/8 of the L3 but at most 4 MiB:
