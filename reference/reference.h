@@ -71,6 +71,10 @@ void kb_ref_affine_bwd_f64(const kb_affine_shape *shape, const double *diff_dst,
                            const double *weights, double *diff_src, double *diff_weights,
                            double *diff_bias, double *magnitude_src, double *magnitude_weights,
                            double *magnitude_bias);
+/* C (m x n) = alpha * op(A) * op(B) + beta * C, stored as kb_gemm_shape says;
+ * C holds its initial values on entry unless beta == 0. */
+void kb_ref_gemm_f64(const kb_gemm_shape *shape, const double *a, const double *b, double *c,
+                     double *magnitude);
 
 #ifdef __cplusplus
 }

@@ -87,6 +87,11 @@ if "$bench" --topology >"$work/topo" 2>&1 && grep -q "PUs" "$work/topo" && grep 
 else
     fail "--topology: $(cat "$work/topo")"
 fi
+expect_error "(k: missing" --kernel gemm --shape m2n3 "${csv[@]}"
+expect_error "(transposes: given twice" --kernel gemm --shape m2n3k4tnnt "${csv[@]}"
+expect_error "(beta: 'inf' is not a finite float" --kernel gemm --shape m2n3k4betainf "${csv[@]}"
+expect_error "(C (m*n): more than 2^40" --kernel gemm --shape m16777216n16777216k1 "${csv[@]}"
+expect_error "--direction: 'bwd'" --kernel gemm --direction bwd "${csv[@]}"
 
 # A file with another header is refused and left exactly as it was.
 printf 'a,b,c\n1,2,3\n' >"$work/other.csv"

@@ -1,12 +1,13 @@
 /* The GEMM the convolutions call: the best single-precision GEMM this CPU
- * runs, chosen at run time (kb_gemm_avx2 with AVX2 + FMA, else the portable
- * kb_gemm_blocked; KB_MAX_ISA=scalar forces the portable one).
+ * runs, chosen at run time: kb_gemm_avx512 with AVX-512, else kb_gemm_avx2
+ * with AVX2 + FMA, else the portable kb_gemm_blocked (KB_MAX_ISA=avx2 or
+ * scalar caps the choice).
  *
  * Same contract as kb_gemm_blocked (gemm_blocked.h): row-major
  * C = alpha * op(A) * op(B) + beta * C; beta == 0 never reads C; alpha == 0 or
  * k == 0 only scales C. Single-threaded and reentrant: scratch lives in the
  * caller's `pack_buffer` (kb_gemm_pack_bytes() bytes, 64-byte aligned, enough
- * for either implementation). */
+ * for any of the three). */
 #ifndef KB_GEMM_H
 #define KB_GEMM_H
 
@@ -16,7 +17,7 @@
 
 size_t kb_gemm_pack_bytes(void);
 
-/* Name of the ISA level kb_gemm runs at: "avx2" or "scalar". */
+/* Name of the ISA level kb_gemm runs at: "avx512", "avx2" or "scalar". */
 const char *kb_gemm_isa(void);
 
 /* kb_gemm_isa() with the signature of kb_variant.isa_used (state unused), so
