@@ -681,6 +681,11 @@ int main(int argc, char **argv) {
                         }
                     }
                     kb_prepared_release(&prepared);
+                    // OpenBLAS's worker threads spin for ~150 ms after a call
+                    // (its THREAD_TIMEOUT): let them park before the next row,
+                    // or that row loses a core to them.
+                    if (std::strcmp(variant->name, "openblas") == 0 && threads > 1)
+                        usleep(300 * 1000);
                     rows.push_back(r);
                 }
                 // Ratios of times, so kernels counted in bytes only get them too.
