@@ -62,6 +62,12 @@ expect_error "--reps: '0'" --kernel conv2d --reps 0 "${csv[@]}"
 expect_error "--batch: '-1'" --kernel conv2d --batch -1 "${csv[@]}"
 expect_error "--min-time: 'x'" --kernel conv2d --min-time x "${csv[@]}"
 expect_error "--csv: missing value" --kernel conv2d --csv
+# The flat-tensor kernels' descriptors (n<elems>, optim's rates).
+expect_error "(n: 0 must be >= 1)" --kernel relu --shape n0 "${csv[@]}"
+expect_error "(descriptor: unexpected" --kernel sigmoid --shape n5mb2 "${csv[@]}"
+expect_error "(lr: 0 must be a finite number > 0)" --kernel optim --shape n5lr0 "${csv[@]}"
+expect_error "(t: 0 must be >= 1" --kernel optim --direction adam --shape n5t0 "${csv[@]}"
+expect_error "--direction: 'fwd' is not a direction of optim" --kernel optim --direction fwd "${csv[@]}"
 expect_error "--csv: directory" --kernel conv2d --csv "$work/no/such/dir/out.csv"
 
 # A file with another header is refused and left exactly as it was.
@@ -82,6 +88,14 @@ if grep -q "naive" "$work/list" && grep -qE "onednn .*(available|absent)" "$work
     pass
 else
     fail "--list: $(cat "$work/list")"
+fi
+
+# optim has no oneDNN row: --list says why, for every rule.
+"$bench" --kernel optim --list >"$work/list_optim" 2>&1
+if [ "$(grep -c 'onednn .*absent.*oneDNN has no optimizer update primitive' "$work/list_optim")" -eq 6 ]; then
+    pass
+else
+    fail "optim --list: $(grep onednn "$work/list_optim")"
 fi
 
 # A small real run: exit 0, one header, one PASS row per (shape, variant, threads).
