@@ -23,8 +23,7 @@ static double adam_lr_t(const kb_optim_shape *s) {
 }
 
 void kb_ref_optim_step_f64(const kb_optim_shape *s, kb_direction rule, double *p, const double *g,
-                           double *s0, double *s1, double *mag_p, double *mag_s0,
-                           double *mag_s1) {
+                           double *s0, double *s1, double *mag_p, double *mag_s0, double *mag_s1) {
     const double lr = s->lr, mu = s->momentum, d = s->decay_rate, eps = KB_OPTIM_EPSILON;
     const double b1 = s->beta1, b2 = s->beta2, lr_t = adam_lr_t(s);
     for (int64_t i = 0; i < s->elems; i++) {
@@ -49,8 +48,8 @@ void kb_ref_optim_step_f64(const kb_optim_shape *s, kb_direction rule, double *p
         }
         case KB_DIR_ADAGRAD:
         case KB_DIR_RMSPROP: {
-            const double h = rule == KB_DIR_ADAGRAD ? s0[i] + g[i] * g[i]
-                                                    : d * s0[i] + (1 - d) * g[i] * g[i];
+            const double h =
+                rule == KB_DIR_ADAGRAD ? s0[i] + g[i] * g[i] : d * s0[i] + (1 - d) * g[i] * g[i];
             mag_s0[i] = rule == KB_DIR_ADAGRAD ? fabs(s0[i]) + g[i] * g[i]
                                                : d * fabs(s0[i]) + (1 - d) * g[i] * g[i];
             s0[i] = h;
@@ -72,7 +71,8 @@ void kb_ref_optim_step_f64(const kb_optim_shape *s, kb_direction rule, double *p
             p[i] -= lr_t * m / den;
             break;
         }
-        default: break;
+        default:
+            break;
         }
     }
 }
@@ -89,6 +89,7 @@ kb_status kb_ref_optim(const kb_problem *p, double *const *t, double *const *mag
                               t[KB_ARG_STATE0], t[KB_ARG_STATE1], mag[KB_ARG_WEIGHTS],
                               mag[KB_ARG_STATE0], mag[KB_ARG_STATE1]);
         return KB_OK;
-    default: return KB_ERR_UNSUPPORTED;
+    default:
+        return KB_ERR_UNSUPPORTED;
     }
 }

@@ -28,6 +28,7 @@ kb_status kb_ref_relu(const kb_problem *p, double *const *t, double *const *mag)
         kb_ref_relu_bwd_f64(n, t[KB_ARG_SRC], t[KB_ARG_DIFF_DST], t[KB_ARG_DIFF_SRC]);
         memset(mag[KB_ARG_DIFF_SRC], 0, (size_t)n * sizeof(double));
         return KB_OK;
-    default: return KB_ERR_UNSUPPORTED;
+    default:
+        return KB_ERR_UNSUPPORTED;
     }
 }

@@ -33,6 +33,7 @@ kb_status kb_ref_sigmoid(const kb_problem *p, double *const *t, double *const *m
         kb_ref_sigmoid_bwd_f64(n, t[KB_ARG_DST], t[KB_ARG_DIFF_DST], t[KB_ARG_DIFF_SRC],
                                mag[KB_ARG_DIFF_SRC]);
         return KB_OK;
-    default: return KB_ERR_UNSUPPORTED;
+    default:
+        return KB_ERR_UNSUPPORTED;
     }
 }

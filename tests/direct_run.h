@@ -14,8 +14,7 @@ static inline kb_status kb_run_variant_once(const kb_variant *variant, const kb_
                                             const kb_args *args, int threads) {
     omp_set_num_threads(threads);
     const kb_context ctx = {.threads = threads};
-    const size_t bytes =
-        variant->workspace_bytes ? variant->workspace_bytes(problem, &ctx) : 0;
+    const size_t bytes = variant->workspace_bytes ? variant->workspace_bytes(problem, &ctx) : 0;
     void *workspace = bytes ? aligned_alloc(64, (bytes + 63) / 64 * 64) : NULL;
     if (bytes && !workspace) return KB_ERR_NOMEM;
     void *state = NULL;

@@ -39,9 +39,9 @@
 #define SIGMOID_FLOOR (2 * (double)FLT_MIN)
 
 static const float x_specials[] = {
-    0.0f, -0.0f, NAN, INFINITY, -INFINITY, 1.0f, -1.0f, FLT_MIN, -FLT_MIN, 1e-45f, -1e-45f,
-    FLT_MAX, -FLT_MAX, 100.0f, -100.0f, 88.8f, -88.8f, 87.4f, -87.4f, 20.0f, -20.0f, 1e-8f,
-    -1e-8f, 0.5f, -NAN,
+    0.0f,   -0.0f,   NAN,     INFINITY, -INFINITY, 1.0f,    -1.0f, FLT_MIN, -FLT_MIN,
+    1e-45f, -1e-45f, FLT_MAX, -FLT_MAX, 100.0f,    -100.0f, 88.8f, -88.8f,  87.4f,
+    -87.4f, 20.0f,   -20.0f,  1e-8f,    -1e-8f,    0.5f,    -NAN,
 };
 static const float dy_specials[] = {1.0f, NAN, INFINITY, -INFINITY, 5.0f, -3.0f, 0.0f};
 
@@ -53,12 +53,14 @@ static bool same_value(float got, float want) {
     return isnan(want) ? isnan(got) : got == want;
 }
 
-static bool is_onednn(const kb_variant *variant) { return strcmp(variant->name, "onednn") == 0; }
+static bool is_onednn(const kb_variant *variant) {
+    return strcmp(variant->name, "onednn") == 0;
+}
 
 /* Elements of a documented departure from the policy left unchecked (see
  * the top of the file): reported as one skip line per run, with the reason. */
-static void report_departures(int count, const char *what, const kb_variant *variant,
-                              int threads, const char *why) {
+static void report_departures(int count, const char *what, const kb_variant *variant, int threads,
+                              const char *why) {
     if (count == 0) return;
     char line[160];
     snprintf(line, sizeof line, "%s %s threads=%d: %d elements", what, variant->name, threads,
@@ -105,8 +107,7 @@ static void relu_fwd(void) {
                     continue;
                 }
                 const float want = isnan(x[i]) ? x[i] : x[i] <= 0 ? 0.0f : x[i];
-                CHECK(same_value(y[i], want), "x[%d] = %g gives %g, want %g", i, x[i], y[i],
-                      want);
+                CHECK(same_value(y[i], want), "x[%d] = %g gives %g, want %g", i, x[i], y[i], want);
             }
         }
         report_departures(departures, "relu fwd NaN inputs,", variants[v], threads,
@@ -156,8 +157,8 @@ static void relu_bwd(void) {
 
 static void sigmoid_fwd_edges(void) {
     kb_problem problem = make_problem(KB_KERNEL_SIGMOID, KB_DIR_FWD, "n99");
-    const double bound = (double)(kb_problem_reduction_length(&problem, KB_ARG_DST) + 2) *
-                         FLT_EPSILON;
+    const double bound =
+        (double)(kb_problem_reduction_length(&problem, KB_ARG_DST) + 2) * FLT_EPSILON;
     float x[N], y[N];
     double wide[N], ref[N], mag[N];
     fill_cyclic(x, x_specials, sizeof x_specials / sizeof x_specials[0]);
@@ -179,7 +180,8 @@ static void sigmoid_fwd_edges(void) {
                 }
                 CHECK(isfinite(y[i]) && y[i] >= 0 && y[i] <= 1, "x[%d] = %g gives %g", i, x[i],
                       y[i]);
-                if (x[i] >= 100) CHECK(y[i] == 1.0f, "x[%d] = %g gives %.9g, want 1", i, x[i], y[i]);
+                if (x[i] >= 100)
+                    CHECK(y[i] == 1.0f, "x[%d] = %g gives %.9g, want 1", i, x[i], y[i]);
                 if (x[i] == -INFINITY || x[i] == -FLT_MAX)
                     CHECK(y[i] == 0.0f, "x[%d] = %g gives %g, want 0", i, x[i], y[i]);
                 const double err = fabs((double)y[i] - ref[i]);
@@ -193,8 +195,8 @@ static void sigmoid_fwd_edges(void) {
 
 static void sigmoid_bwd_edges(void) {
     kb_problem problem = make_problem(KB_KERNEL_SIGMOID, KB_DIR_BWD, "n99");
-    const double bound = (double)(kb_problem_reduction_length(&problem, KB_ARG_DIFF_SRC) + 2) *
-                         FLT_EPSILON;
+    const double bound =
+        (double)(kb_problem_reduction_length(&problem, KB_ARG_DIFF_SRC) + 2) * FLT_EPSILON;
     static const float y_specials[] = {0.0f, 1.0f, 0.5f, NAN, 0.25f, 1e-30f, 0.99999994f, 1e-45f};
     float y[N], dy[N], dx[N];
     double wide_y[N], wide_dy[N], ref[N], mag[N];

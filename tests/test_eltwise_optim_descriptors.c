@@ -59,8 +59,7 @@ int main(void) {
         const kb_problem p = parse_ok(KB_KERNEL_OPTIM, "n1000003");
         const kb_optim_shape *s = &p.optim;
         CHECK(s->elems == 1000003 && s->lr == 0.01f && s->momentum == 0.9f &&
-                  s->decay_rate == 0.99f && s->beta1 == 0.9f && s->beta2 == 0.999f &&
-                  s->step == 1,
+                  s->decay_rate == 0.99f && s->beta1 == 0.9f && s->beta2 == 0.999f && s->step == 1,
               "defaults");
     }
     TEST_CASE("%s", "optim n1000003lr0.001t10") {

@@ -67,8 +67,8 @@ int main(void) {
             const double right = g[i] * (fwd_one(false, h) - fwd_one(false, 0)) / h;
             const double left = g[i] * (fwd_one(false, 0) - fwd_one(false, -h)) / h;
             CHECK(dx[i] == 0, "x = %g gives %g", x[i], dx[i]);
-            CHECK(fmin(left, right) <= dx[i] && dx[i] <= fmax(left, right),
-                  "0 not within [%g, %g]", fmin(left, right), fmax(left, right));
+            CHECK(fmin(left, right) <= dx[i] && dx[i] <= fmax(left, right), "0 not within [%g, %g]",
+                  fmin(left, right), fmax(left, right));
         }
     }
     free(xf), free(gf), free(x), free(g), free(y), free(dx), free(mag);

@@ -5,13 +5,15 @@
  * rounds, a large rate). Several steps in a row: test_optim_steps.c. */
 #include "agreement.h"
 
+/* clang-format off */
 static const char *const shapes[] = {
-    "n1",  "n7",  "n8",  "n9",  "n15", "n16", "n17", "n31", "n33", "n1000003",
-    "n33lr0.001t10",             /* the book's Adam rate, tenth step */
+    "n1", "n7", "n8", "n9", "n15", "n16", "n17", "n31", "n33", "n1000003",
+    "n33lr0.001t10",                   /* the book's Adam rate, tenth step */
     "n17lr0.1mu0.5rho0.9b10.5b20.9t3",
-    "n9b10.3b20.2rho0.3t2",      /* 1 - beta and 1 - d round in float */
-    "n40lr1mu0t1000",            /* no momentum; Adam's bias correction gone */
+    "n9b10.3b20.2rho0.3t2",            /* 1 - beta and 1 - d round in float */
+    "n40lr1mu0t1000",                  /* no momentum; Adam's bias correction gone */
 };
+/* clang-format on */
 
 int main(void) {
     return kb_agreement_run(KB_KERNEL_OPTIM, shapes, sizeof shapes / sizeof shapes[0]);

@@ -36,8 +36,8 @@
 #define LOCK_STEP_ELEMS 65536
 
 static const char *const shapes[] = {
-    "n1", "n7", "n8", "n9", "n17", "n33", "n1000003",
-    "n37lr0.001mu0.5rho0.9b10.8b20.99", /* other hyperparameters */
+    "n1",  "n7",  "n8",       "n9",
+    "n17", "n33", "n1000003", "n37lr0.001mu0.5rho0.9b10.8b20.99", /* other hyperparameters */
 };
 
 /* The in-out arrays, in kb_arg order. */
@@ -48,8 +48,8 @@ typedef struct trajectory {
     size_t n;
     float *initial[N_OUT]; /* p, s0, s1 before step 1 (NULL: unused state) */
     float *grads[STEPS];
-    double *value[N_OUT];  /* the reference's arrays, updated in place */
-    double *bound[N_OUT];  /* E: how far a correct float32 run may be from them */
+    double *value[N_OUT]; /* the reference's arrays, updated in place */
+    double *bound[N_OUT]; /* E: how far a correct float32 run may be from them */
     double *after_one[N_OUT], *bound_after_one[N_OUT];
 } trajectory;
 
@@ -63,7 +63,9 @@ static kb_problem parse(kb_direction rule, const char *text) {
     return problem;
 }
 
-static double *doubles(size_t n) { return calloc(n, sizeof(double)); }
+static double *doubles(size_t n) {
+    return calloc(n, sizeof(double));
+}
 
 /* One reference step from double arrays `in` (p, s0, s1) into themselves,
  * with the magnitudes of the outputs. */
@@ -89,7 +91,9 @@ static void carry_bound(const kb_problem *problem, trajectory *tr, const double 
         double *ep = &tr->bound[0][i], *e0 = tr->bound[1] ? &tr->bound[1][i] : NULL;
         double *e1 = tr->bound[2] ? &tr->bound[2][i] : NULL;
         switch (problem->direction) {
-        case KB_DIR_SGD: *ep += fresh[0]; break;
+        case KB_DIR_SGD:
+            *ep += fresh[0];
+            break;
         case KB_DIR_MOMENTUM:
         case KB_DIR_NESTEROV: {
             const double gain = problem->direction == KB_DIR_MOMENTUM ? mu : mu * mu * mu;
@@ -115,7 +119,8 @@ static void carry_bound(const kb_problem *problem, trajectory *tr, const double 
             *e1 = b2 * *e1 + fresh[2];
             break;
         }
-        default: break;
+        default:
+            break;
         }
     }
 }
@@ -204,12 +209,13 @@ static void ten_steps(const kb_variant *variant, kb_problem problem, const traje
             for (int a = 0; a < N_OUT && lock_step; a++) {
                 if (!arrays[a]) continue;
                 for (size_t i = 0; i < n; i++) ref_float[i] = (float)pre[a][i];
-                const kb_check_result r = kb_check_compare(
-                    arrays[a], ref_float, mag[a], n,
-                    kb_problem_reduction_length(&problem, outputs[a]), false);
-                CHECK(r.pass, "step %d, %s: %zu outside the step's bound, first at %zu (worst "
-                      "err/tolerance %g)", t + 1, kb_arg_name(outputs[a]), r.mismatches,
-                      r.first_bad, r.worst_ratio);
+                const kb_check_result r =
+                    kb_check_compare(arrays[a], ref_float, mag[a], n,
+                                     kb_problem_reduction_length(&problem, outputs[a]), false);
+                CHECK(r.pass,
+                      "step %d, %s: %zu outside the step's bound, first at %zu (worst "
+                      "err/tolerance %g)",
+                      t + 1, kb_arg_name(outputs[a]), r.mismatches, r.first_bad, r.worst_ratio);
             }
             if (t == 0 || t == STEPS - 1) {
                 for (int a = 0; a < N_OUT; a++) {
@@ -221,9 +227,10 @@ static void ten_steps(const kb_variant *variant, kb_problem problem, const traje
                                : outside(arrays[a], tr->value[a], tr->bound[a], n, &first);
                     const double *want = t == 0 ? tr->after_one[a] : tr->value[a];
                     const double *bound = t == 0 ? tr->bound_after_one[a] : tr->bound[a];
-                    CHECK(bad == 0, "after step %d, %s: %zu elements outside the carried bound, "
-                          "first at %zu: %.9g vs %.9g (bound %.3g)", t + 1,
-                          kb_arg_name(outputs[a]), bad, first, (double)arrays[a][first],
+                    CHECK(bad == 0,
+                          "after step %d, %s: %zu elements outside the carried bound, "
+                          "first at %zu: %.9g vs %.9g (bound %.3g)",
+                          t + 1, kb_arg_name(outputs[a]), bad, first, (double)arrays[a][first],
                           want[first], bound[first]);
                 }
             }
@@ -247,7 +254,8 @@ static void adam_step_counter(const kb_variant *variant, int threads) {
         }
     }
     TEST_CASE("optim adam %s threads=%d: t = 1 and t = 10 each match their own reference, "
-              "not the other's", variant->name, threads) {
+              "not the other's",
+              variant->name, threads) {
         for (int k = 0; k < 2; k++) {
             kb_prepared prepared;
             kb_status status = kb_prepared_init(&prepared, variant, &at[k], threads);
@@ -261,8 +269,8 @@ static void adam_step_counter(const kb_variant *variant, int threads) {
                 at[k].args.tensor[KB_ARG_WEIGHTS], other->ref_outputs[KB_ARG_WEIGHTS],
                 other->magnitudes.tensor[KB_ARG_WEIGHTS], at[k].elems[KB_ARG_WEIGHTS],
                 kb_problem_reduction_length(&problem, KB_ARG_WEIGHTS), false);
-            CHECK(!cross.pass, "t = %d: parameters also match the reference at t = %d",
-                  steps[k], steps[1 - k]);
+            CHECK(!cross.pass, "t = %d: parameters also match the reference at t = %d", steps[k],
+                  steps[1 - k]);
             kb_prepared_release(&prepared);
         }
     }

@@ -6,8 +6,8 @@
 #include "agreement.h"
 
 static const char *const shapes[] = {
-    "n1",  "n7",  "n8",  "n9",   "n15",  "n16", "n17",
-    "n31", "n33", "n63", "n65",  "n127", "n129", "n1000003",
+    "n1",  "n7",  "n8",  "n9",  "n15",  "n16",  "n17",
+    "n31", "n33", "n63", "n65", "n127", "n129", "n1000003",
 };
 
 int main(void) {

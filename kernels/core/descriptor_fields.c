@@ -39,8 +39,8 @@ kb_status kb_fields_parse(const char *descriptor, kb_field *fields, size_t n_fie
         if (c[0] == 'n' && c[1] == '"') { /* trailing label */
             const char *end = strchr(c + 2, '"');
             if (!end || end[1] != '\0') {
-                snprintf(why, why_len, "descriptor: bad name in '%s' (expected n\"...\" at the end)",
-                         descriptor);
+                snprintf(why, why_len,
+                         "descriptor: bad name in '%s' (expected n\"...\" at the end)", descriptor);
                 return KB_ERR_INVALID;
             }
             break;

@@ -43,6 +43,7 @@ kb_arg_role kb_eltwise_arg_role(kb_direction direction, kb_arg saved, kb_arg arg
     case KB_DIR_BWD:
         if (arg == saved || arg == KB_ARG_DIFF_DST) return KB_ROLE_IN;
         return arg == KB_ARG_DIFF_SRC ? KB_ROLE_OUT : KB_ROLE_NONE;
-    default: return KB_ROLE_NONE;
+    default:
+        return KB_ROLE_NONE;
     }
 }

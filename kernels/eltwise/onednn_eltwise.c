@@ -45,8 +45,8 @@ kb_status kb_onednn_eltwise_prepare(const kb_problem *problem, dnnl_alg_kind_t a
 
     dnnl_eltwise_desc_t fwd;
     KB_DNNL_TRY(dnnl_eltwise_forward_desc_init(
-        &fwd, st->backward ? dnnl_forward_training : dnnl_forward_inference, algorithm, &md,
-        0.0f, 0.0f));
+        &fwd, st->backward ? dnnl_forward_training : dnnl_forward_inference, algorithm, &md, 0.0f,
+        0.0f));
     KB_ONEDNN_TRY(kb_onednn_pd_create(&fwd, st->dnnl.attr, st->dnnl.engine, NULL, &fwd_pd));
     const_dnnl_primitive_desc_t pd = fwd_pd;
     if (st->backward) {

@@ -25,7 +25,9 @@ static inline void st(float *p, int m, __m256 v) {
     else
         _mm256_maskstore_ps(p, lanes(m), v);
 }
-static inline __m256 splat(float x) { return _mm256_set1_ps(x); }
+static inline __m256 splat(float x) {
+    return _mm256_set1_ps(x);
+}
 
 /* p -= step * numerator / (sqrt(h) + eps) */
 static inline __m256 scaled_step(__m256 p, __m256 step_times_numerator, __m256 h) {
@@ -40,16 +42,16 @@ static inline void sgd8(const kb_optim_call *c, int64_t i, int m) {
 
 static inline void momentum8(const kb_optim_call *c, int64_t i, int m) {
     const __m256 g = ld(c->grads + i, m);
-    const __m256 v = _mm256_fmsub_ps(splat(c->momentum), ld(c->state0 + i, m),
-                                     _mm256_mul_ps(splat(c->lr), g));
+    const __m256 v =
+        _mm256_fmsub_ps(splat(c->momentum), ld(c->state0 + i, m), _mm256_mul_ps(splat(c->lr), g));
     st(c->state0 + i, m, v);
     st(c->params + i, m, _mm256_add_ps(ld(c->params + i, m), v));
 }
 
 static inline void nesterov8(const kb_optim_call *c, int64_t i, int m) {
     const __m256 g = ld(c->grads + i, m);
-    const __m256 v = _mm256_fmsub_ps(splat(c->momentum), ld(c->state0 + i, m),
-                                     _mm256_mul_ps(splat(c->lr), g));
+    const __m256 v =
+        _mm256_fmsub_ps(splat(c->momentum), ld(c->state0 + i, m), _mm256_mul_ps(splat(c->lr), g));
     st(c->state0 + i, m, v);
     const __m256 p = _mm256_fmadd_ps(splat(c->mu_squared), v, ld(c->params + i, m));
     st(c->params + i, m, _mm256_fnmadd_ps(splat(c->nesterov_lr), g, p));
@@ -96,26 +98,17 @@ RANGE(adagrad)
 RANGE(rmsprop)
 RANGE(adam)
 
+static kb_range_fn *const ranges[KB_DIR_COUNT] = {
+    [KB_DIR_SGD] = sgd_range,           [KB_DIR_MOMENTUM] = momentum_range,
+    [KB_DIR_NESTEROV] = nesterov_range, [KB_DIR_ADAGRAD] = adagrad_range,
+    [KB_DIR_RMSPROP] = rmsprop_range,   [KB_DIR_ADAM] = adam_range,
+};
+
 kb_status kb_optim__avx2(const kb_problem *problem, const kb_args *args, const kb_context *ctx,
-                           void *state, void *workspace) {
+                         void *state, void *workspace) {
     (void)state, (void)workspace;
-    kb_optim_call c;
-    const kb_status status = kb_optim_call_init(problem, args, &c);
-    if (status != KB_OK) return status;
-    kb_range_fn *range;
-    switch (problem->direction) {
-    case KB_DIR_SGD: range = sgd_range; break;
-    case KB_DIR_MOMENTUM: range = momentum_range; break;
-    case KB_DIR_NESTEROV: range = nesterov_range; break;
-    case KB_DIR_ADAGRAD: range = adagrad_range; break;
-    case KB_DIR_RMSPROP: range = rmsprop_range; break;
-    case KB_DIR_ADAM: range = adam_range; break;
-    default: return KB_ERR_INVALID;
-    }
-    kb_parallel_ranges(problem->optim.elems, ctx->threads, range, &c);
-    return KB_OK;
+    return kb_optim_run_ranges(problem, args, ctx->threads, ranges);
 }
 
 KB_OPTIM_VARIANTS(avx2, KB_ISA_AVX2, false,
-                  "AVX2 FMA, vsqrtps/vdivps, vmaskmovps tail, one block per thread",
-                  kb_optim__avx2)
+                  "AVX2 FMA, vsqrtps/vdivps, vmaskmovps tail, one block per thread", kb_optim__avx2)

@@ -21,7 +21,9 @@ static inline void st(float *p, __mmask16 m, __m512 v) {
     else
         _mm512_mask_storeu_ps(p, m, v);
 }
-static inline __m512 splat(float x) { return _mm512_set1_ps(x); }
+static inline __m512 splat(float x) {
+    return _mm512_set1_ps(x);
+}
 
 /* p -= step * numerator / (sqrt(h) + eps) */
 static inline __m512 scaled_step(__m512 p, __m512 step_times_numerator, __m512 h) {
@@ -36,16 +38,16 @@ static inline void sgd16(const kb_optim_call *c, int64_t i, __mmask16 m) {
 
 static inline void momentum16(const kb_optim_call *c, int64_t i, __mmask16 m) {
     const __m512 g = ld(c->grads + i, m);
-    const __m512 v = _mm512_fmsub_ps(splat(c->momentum), ld(c->state0 + i, m),
-                                     _mm512_mul_ps(splat(c->lr), g));
+    const __m512 v =
+        _mm512_fmsub_ps(splat(c->momentum), ld(c->state0 + i, m), _mm512_mul_ps(splat(c->lr), g));
     st(c->state0 + i, m, v);
     st(c->params + i, m, _mm512_add_ps(ld(c->params + i, m), v));
 }
 
 static inline void nesterov16(const kb_optim_call *c, int64_t i, __mmask16 m) {
     const __m512 g = ld(c->grads + i, m);
-    const __m512 v = _mm512_fmsub_ps(splat(c->momentum), ld(c->state0 + i, m),
-                                     _mm512_mul_ps(splat(c->lr), g));
+    const __m512 v =
+        _mm512_fmsub_ps(splat(c->momentum), ld(c->state0 + i, m), _mm512_mul_ps(splat(c->lr), g));
     st(c->state0 + i, m, v);
     const __m512 p = _mm512_fmadd_ps(splat(c->mu_squared), v, ld(c->params + i, m));
     st(c->params + i, m, _mm512_fnmadd_ps(splat(c->nesterov_lr), g, p));
@@ -79,7 +81,7 @@ static inline void adam16(const kb_optim_call *c, int64_t i, __mmask16 m) {
 /* The call is copied into a local so the compiler sees that the array
  * stores cannot change the coefficients (they stay in registers). */
 #define RANGE(rule)                                                                                \
-    static void rule##_range(const void *data, int64_t begin, int64_t end) {                      \
+    static void rule##_range(const void *data, int64_t begin, int64_t end) {                       \
         const kb_optim_call c = *(const kb_optim_call *)data;                                      \
         int64_t i = begin;                                                                         \
         for (; i + 16 <= end; i += 16) rule##16(&c, i, FULL);                                      \
@@ -92,24 +94,16 @@ RANGE(adagrad)
 RANGE(rmsprop)
 RANGE(adam)
 
+static kb_range_fn *const ranges[KB_DIR_COUNT] = {
+    [KB_DIR_SGD] = sgd_range,           [KB_DIR_MOMENTUM] = momentum_range,
+    [KB_DIR_NESTEROV] = nesterov_range, [KB_DIR_ADAGRAD] = adagrad_range,
+    [KB_DIR_RMSPROP] = rmsprop_range,   [KB_DIR_ADAM] = adam_range,
+};
+
 kb_status kb_optim__avx512(const kb_problem *problem, const kb_args *args, const kb_context *ctx,
                            void *state, void *workspace) {
     (void)state, (void)workspace;
-    kb_optim_call c;
-    const kb_status status = kb_optim_call_init(problem, args, &c);
-    if (status != KB_OK) return status;
-    kb_range_fn *range;
-    switch (problem->direction) {
-    case KB_DIR_SGD: range = sgd_range; break;
-    case KB_DIR_MOMENTUM: range = momentum_range; break;
-    case KB_DIR_NESTEROV: range = nesterov_range; break;
-    case KB_DIR_ADAGRAD: range = adagrad_range; break;
-    case KB_DIR_RMSPROP: range = rmsprop_range; break;
-    case KB_DIR_ADAM: range = adam_range; break;
-    default: return KB_ERR_INVALID;
-    }
-    kb_parallel_ranges(problem->optim.elems, ctx->threads, range, &c);
-    return KB_OK;
+    return kb_optim_run_ranges(problem, args, ctx->threads, ranges);
 }
 
 KB_OPTIM_VARIANTS(avx512, KB_ISA_AVX512, false,

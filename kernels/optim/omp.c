@@ -7,9 +7,9 @@
 #include "optim/optim.h"
 
 #define RANGE(rule)                                                                                \
-    static void rule##_range(const void *data, int64_t begin, int64_t end) {                      \
+    static void rule##_range(const void *data, int64_t begin, int64_t end) {                       \
         const kb_optim_call *c = data;                                                             \
-        _Pragma("omp simd") for (int64_t i = begin; i < end; i++) kb_optim_##rule##_elem(c, i);   \
+        _Pragma("omp simd") for (int64_t i = begin; i < end; i++) kb_optim_##rule##_elem(c, i);    \
     }
 RANGE(sgd)
 RANGE(momentum)
@@ -18,25 +18,17 @@ RANGE(adagrad)
 RANGE(rmsprop)
 RANGE(adam)
 
+static kb_range_fn *const ranges[KB_DIR_COUNT] = {
+    [KB_DIR_SGD] = sgd_range,           [KB_DIR_MOMENTUM] = momentum_range,
+    [KB_DIR_NESTEROV] = nesterov_range, [KB_DIR_ADAGRAD] = adagrad_range,
+    [KB_DIR_RMSPROP] = rmsprop_range,   [KB_DIR_ADAM] = adam_range,
+};
+
 kb_status kb_optim__omp(const kb_problem *problem, const kb_args *args, const kb_context *ctx,
                         void *state, void *workspace) {
     (void)state, (void)workspace;
-    kb_optim_call c;
-    const kb_status status = kb_optim_call_init(problem, args, &c);
-    if (status != KB_OK) return status;
-    kb_range_fn *range;
-    switch (problem->direction) {
-    case KB_DIR_SGD: range = sgd_range; break;
-    case KB_DIR_MOMENTUM: range = momentum_range; break;
-    case KB_DIR_NESTEROV: range = nesterov_range; break;
-    case KB_DIR_ADAGRAD: range = adagrad_range; break;
-    case KB_DIR_RMSPROP: range = rmsprop_range; break;
-    case KB_DIR_ADAM: range = adam_range; break;
-    default: return KB_ERR_INVALID;
-    }
-    kb_parallel_ranges(problem->optim.elems, ctx->threads, range, &c);
-    return KB_OK;
+    return kb_optim_run_ranges(problem, args, ctx->threads, ranges);
 }
 
-KB_OPTIM_VARIANTS(omp, KB_ISA_SCALAR, false,
-                  "portable C, omp simd (SSE2), one block per thread", kb_optim__omp)
+KB_OPTIM_VARIANTS(omp, KB_ISA_SCALAR, false, "portable C, omp simd (SSE2), one block per thread",
+                  kb_optim__omp)

@@ -35,3 +35,13 @@ kb_status kb_optim_call_init(const kb_problem *problem, const kb_args *args, kb_
     assert(kb_problem_arg_role(problem, KB_ARG_STATE1) == KB_ROLE_NONE || call->state1);
     return KB_OK;
 }
+
+kb_status kb_optim_run_ranges(const kb_problem *problem, const kb_args *args, int threads,
+                              kb_range_fn *const ranges[KB_DIR_COUNT]) {
+    kb_optim_call call;
+    const kb_status status = kb_optim_call_init(problem, args, &call);
+    if (status != KB_OK) return status;
+    assert(ranges[problem->direction]);
+    kb_parallel_ranges(problem->optim.elems, threads, ranges[problem->direction], &call);
+    return KB_OK;
+}

@@ -8,7 +8,8 @@
 
 #include <math.h>
 
-#include "kernbench/problem.h"
+#include "core/parallel.h"
+#include "kernbench/variant.h"
 
 kb_status kb_optim_validate(const kb_optim_shape *shape, char *why, size_t why_len);
 
@@ -19,18 +20,18 @@ float kb_optim_adam_lr_t(const kb_optim_shape *shape);
 
 /* One update call: the arrays and the float coefficients of the rule. */
 typedef struct kb_optim_call {
-    float *params;       /* weights, in-out */
-    const float *grads;  /* diff_weights */
-    float *state0;       /* v (momentum, nesterov), h (adagrad, rmsprop), m (adam) */
-    float *state1;       /* v (adam) */
+    float *params;      /* weights, in-out */
+    const float *grads; /* diff_weights */
+    float *state0;      /* v (momentum, nesterov), h (adagrad, rmsprop), m (adam) */
+    float *state1;      /* v (adam) */
     float lr;
-    float momentum;      /* mu */
-    float mu_squared;    /* nesterov: mu * mu */
-    float nesterov_lr;   /* nesterov: (1 + mu) * lr */
-    float decay;         /* rmsprop: d */
+    float momentum;    /* mu */
+    float mu_squared;  /* nesterov: mu * mu */
+    float nesterov_lr; /* nesterov: (1 + mu) * lr */
+    float decay;       /* rmsprop: d */
     float one_minus_decay;
     float one_minus_beta1, one_minus_beta2;
-    float lr_t;          /* adam */
+    float lr_t; /* adam */
 } kb_optim_call;
 
 /* Checks the problem (kb_optim_validate: a NaN rate or Adam's t = 0 would
@@ -38,6 +39,12 @@ typedef struct kb_optim_call {
  * invalid, before any array is read or written, so a failed call leaves the
  * parameters and the state as they were. */
 kb_status kb_optim_call_init(const kb_problem *problem, const kb_args *args, kb_optim_call *call);
+
+/* What every variant's run() does: checks the problem and fills the call
+ * (kb_optim_call_init), then runs the rule's range function, indexed by
+ * direction, over the array on `threads` threads (core/parallel.h). */
+kb_status kb_optim_run_ranges(const kb_problem *problem, const kb_args *args, int threads,
+                              kb_range_fn *const ranges[KB_DIR_COUNT]);
 
 /* The book's updates of element i, in its order of operations. */
 static inline void kb_optim_sgd_elem(const kb_optim_call *c, int64_t i) {
@@ -73,22 +80,22 @@ static inline void kb_optim_adam_elem(const kb_optim_call *c, int64_t i) {
 
 /* The variant struct of `rule` (sgd, ...; RULE: SGD, ...) for a file whose
  * run() serves every rule: optim variants come in sets of six. */
-#define KB_OPTIM_VARIANT(rule, RULE, variant, isa, single, text, run_fn)                        \
-    const kb_variant kb_optim_##rule##__##variant##_variant = {                                  \
-        .name = #variant,                                                                        \
-        .kernel = KB_KERNEL_OPTIM,                                                               \
-        .direction = KB_DIR_##RULE,                                                              \
-        .required_isa = isa,                                                                     \
-        .summary = text,                                                                         \
-        .single_threaded = single,                                                               \
-        .run = run_fn,                                                                           \
+#define KB_OPTIM_VARIANT(rule, RULE, variant, isa, single, text, run_fn)                           \
+    const kb_variant kb_optim_##rule##__##variant##_variant = {                                    \
+        .name = #variant,                                                                          \
+        .kernel = KB_KERNEL_OPTIM,                                                                 \
+        .direction = KB_DIR_##RULE,                                                                \
+        .required_isa = isa,                                                                       \
+        .summary = text,                                                                           \
+        .single_threaded = single,                                                                 \
+        .run = run_fn,                                                                             \
     };
-#define KB_OPTIM_VARIANTS(variant, isa, single, text, run_fn)                                    \
-    KB_OPTIM_VARIANT(sgd, SGD, variant, isa, single, text, run_fn)                               \
-    KB_OPTIM_VARIANT(momentum, MOMENTUM, variant, isa, single, text, run_fn)                     \
-    KB_OPTIM_VARIANT(nesterov, NESTEROV, variant, isa, single, text, run_fn)                     \
-    KB_OPTIM_VARIANT(adagrad, ADAGRAD, variant, isa, single, text, run_fn)                       \
-    KB_OPTIM_VARIANT(rmsprop, RMSPROP, variant, isa, single, text, run_fn)                       \
+#define KB_OPTIM_VARIANTS(variant, isa, single, text, run_fn)                                      \
+    KB_OPTIM_VARIANT(sgd, SGD, variant, isa, single, text, run_fn)                                 \
+    KB_OPTIM_VARIANT(momentum, MOMENTUM, variant, isa, single, text, run_fn)                       \
+    KB_OPTIM_VARIANT(nesterov, NESTEROV, variant, isa, single, text, run_fn)                       \
+    KB_OPTIM_VARIANT(adagrad, ADAGRAD, variant, isa, single, text, run_fn)                         \
+    KB_OPTIM_VARIANT(rmsprop, RMSPROP, variant, isa, single, text, run_fn)                         \
     KB_OPTIM_VARIANT(adam, ADAM, variant, isa, single, text, run_fn)
 
 #endif

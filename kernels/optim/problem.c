@@ -71,7 +71,12 @@
 #include "optim/optim.h"
 
 static const kb_optim_shape defaults = {
-    .lr = 0.01f, .momentum = 0.9f, .decay_rate = 0.99f, .beta1 = 0.9f, .beta2 = 0.999f, .step = 1,
+    .lr = 0.01f,
+    .momentum = 0.9f,
+    .decay_rate = 0.99f,
+    .beta1 = 0.9f,
+    .beta2 = 0.999f,
+    .step = 1,
 };
 
 enum { F_N, F_LR, F_MU, F_RHO, F_B1, F_B2, F_T, F_COUNT };
@@ -106,9 +111,12 @@ kb_status kb_optim_validate(const kb_optim_shape *s, char *why, size_t why_len) 
 
 static kb_status parse(const char *descriptor, kb_problem *p, char *why, size_t why_len) {
     kb_field f[F_COUNT] = {
-        [F_N] = {.name = "n"},           [F_LR] = {.name = "lr", .real = true},
-        [F_MU] = {.name = "mu", .real = true}, [F_RHO] = {.name = "rho", .real = true},
-        [F_B1] = {.name = "b1", .real = true}, [F_B2] = {.name = "b2", .real = true},
+        [F_N] = {.name = "n"},
+        [F_LR] = {.name = "lr", .real = true},
+        [F_MU] = {.name = "mu", .real = true},
+        [F_RHO] = {.name = "rho", .real = true},
+        [F_B1] = {.name = "b1", .real = true},
+        [F_B2] = {.name = "b2", .real = true},
         [F_T] = {.name = "t"},
     };
     kb_status status = kb_fields_parse(descriptor, f, F_COUNT, why, why_len);
@@ -168,11 +176,16 @@ static kb_arg_role arg_role(const kb_problem *p, kb_arg arg) {
     const bool two_states = p->direction == KB_DIR_ADAM;
     if (!one_state && !two_states && p->direction != KB_DIR_SGD) return KB_ROLE_NONE;
     switch (arg) {
-    case KB_ARG_WEIGHTS: return KB_ROLE_INOUT;
-    case KB_ARG_DIFF_WEIGHTS: return KB_ROLE_IN;
-    case KB_ARG_STATE0: return one_state || two_states ? KB_ROLE_INOUT : KB_ROLE_NONE;
-    case KB_ARG_STATE1: return two_states ? KB_ROLE_INOUT : KB_ROLE_NONE;
-    default: return KB_ROLE_NONE;
+    case KB_ARG_WEIGHTS:
+        return KB_ROLE_INOUT;
+    case KB_ARG_DIFF_WEIGHTS:
+        return KB_ROLE_IN;
+    case KB_ARG_STATE0:
+        return one_state || two_states ? KB_ROLE_INOUT : KB_ROLE_NONE;
+    case KB_ARG_STATE1:
+        return two_states ? KB_ROLE_INOUT : KB_ROLE_NONE;
+    default:
+        return KB_ROLE_NONE;
     }
 }
 
@@ -183,13 +196,20 @@ static size_t arg_elems(const kb_problem *p, kb_arg arg) {
 static int64_t reduction_length(const kb_problem *p, kb_arg arg) {
     const bool params = arg == KB_ARG_WEIGHTS;
     switch (p->direction) {
-    case KB_DIR_SGD: return 1;
-    case KB_DIR_MOMENTUM: return params ? 2 : 1;
-    case KB_DIR_NESTEROV: return params ? 3 : 1;
-    case KB_DIR_ADAGRAD: return params ? 3 : 1;
-    case KB_DIR_RMSPROP: return params ? 4 : 2;
-    case KB_DIR_ADAM: return params ? 7 : arg == KB_ARG_STATE0 ? 2 : 3;
-    default: return 0;
+    case KB_DIR_SGD:
+        return 1;
+    case KB_DIR_MOMENTUM:
+        return params ? 2 : 1;
+    case KB_DIR_NESTEROV:
+        return params ? 3 : 1;
+    case KB_DIR_ADAGRAD:
+        return params ? 3 : 1;
+    case KB_DIR_RMSPROP:
+        return params ? 4 : 2;
+    case KB_DIR_ADAM:
+        return params ? 7 : arg == KB_ARG_STATE0 ? 2 : 3;
+    default:
+        return 0;
     }
 }
 
@@ -200,8 +220,8 @@ static bool integer_exact(const kb_problem *p) {
 
 static bool fill(const kb_problem *p, kb_arg arg, float *data, size_t count, bool real,
                  uint64_t seed) {
-    const bool squares = (arg == KB_ARG_STATE0 && (p->direction == KB_DIR_ADAGRAD ||
-                                                   p->direction == KB_DIR_RMSPROP)) ||
+    const bool squares = (arg == KB_ARG_STATE0 &&
+                          (p->direction == KB_DIR_ADAGRAD || p->direction == KB_DIR_RMSPROP)) ||
                          (arg == KB_ARG_STATE1 && p->direction == KB_DIR_ADAM);
     if (!squares) return false;
     kb_fill_values(data, count, real, seed);

@@ -54,8 +54,8 @@ static void bwd_range(const void *data, int64_t begin, int64_t end) {
     }
 }
 
-kb_status kb_relu_fwd__avx512(const kb_problem *problem, const kb_args *args,
-                              const kb_context *ctx, void *state, void *workspace) {
+kb_status kb_relu_fwd__avx512(const kb_problem *problem, const kb_args *args, const kb_context *ctx,
+                              void *state, void *workspace) {
     (void)state, (void)workspace;
     assert(problem->kernel == KB_KERNEL_RELU && problem->direction == KB_DIR_FWD);
     assert(args->tensor[KB_ARG_SRC] && args->tensor[KB_ARG_DST]);
@@ -63,8 +63,8 @@ kb_status kb_relu_fwd__avx512(const kb_problem *problem, const kb_args *args,
     return KB_OK;
 }
 
-kb_status kb_relu_bwd__avx512(const kb_problem *problem, const kb_args *args,
-                              const kb_context *ctx, void *state, void *workspace) {
+kb_status kb_relu_bwd__avx512(const kb_problem *problem, const kb_args *args, const kb_context *ctx,
+                              void *state, void *workspace) {
     (void)state, (void)workspace;
     assert(problem->kernel == KB_KERNEL_RELU && problem->direction == KB_DIR_BWD);
     assert(args->tensor[KB_ARG_SRC] && args->tensor[KB_ARG_DIFF_DST] &&

@@ -4,8 +4,8 @@
 
 #include "kernbench/variant.h"
 
-kb_status kb_relu_fwd__naive(const kb_problem *problem, const kb_args *args,
-                             const kb_context *ctx, void *state, void *workspace) {
+kb_status kb_relu_fwd__naive(const kb_problem *problem, const kb_args *args, const kb_context *ctx,
+                             void *state, void *workspace) {
     (void)ctx, (void)state, (void)workspace;
     assert(problem->kernel == KB_KERNEL_RELU && problem->direction == KB_DIR_FWD);
     const float *src = args->tensor[KB_ARG_SRC];
@@ -15,8 +15,8 @@ kb_status kb_relu_fwd__naive(const kb_problem *problem, const kb_args *args,
     return KB_OK;
 }
 
-kb_status kb_relu_bwd__naive(const kb_problem *problem, const kb_args *args,
-                             const kb_context *ctx, void *state, void *workspace) {
+kb_status kb_relu_bwd__naive(const kb_problem *problem, const kb_args *args, const kb_context *ctx,
+                             void *state, void *workspace) {
     (void)ctx, (void)state, (void)workspace;
     assert(problem->kernel == KB_KERNEL_RELU && problem->direction == KB_DIR_BWD);
     const float *src = args->tensor[KB_ARG_SRC];

@@ -19,8 +19,13 @@ static void bwd_range(const void *data, int64_t begin, int64_t end) {
     const float *restrict src = args->tensor[KB_ARG_SRC];
     const float *restrict diff_dst = args->tensor[KB_ARG_DIFF_DST];
     float *restrict diff_src = args->tensor[KB_ARG_DIFF_SRC];
+    /* dy is loaded unconditionally: a load inside the select would be
+     * control flow, and the loop would stay scalar. */
 #pragma omp simd
-    for (int64_t i = begin; i < end; i++) diff_src[i] = src[i] <= 0 ? 0.0f : diff_dst[i];
+    for (int64_t i = begin; i < end; i++) {
+        const float dy = diff_dst[i];
+        diff_src[i] = src[i] <= 0 ? 0.0f : dy;
+    }
 }
 
 kb_status kb_relu_fwd__omp(const kb_problem *problem, const kb_args *args, const kb_context *ctx,

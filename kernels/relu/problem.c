@@ -5,6 +5,12 @@
  *                                        exactly 0 is 0; NaN x passes diff_dst)
  * Descriptor: "n<elems>" (kernels/eltwise/eltwise.h).
  *
+ * NaN/Inf policy (the book's layer, tests/test_eltwise_edges.c): fwd NaN ->
+ * NaN, +Inf -> +Inf, -Inf -> 0; bwd: NaN x passes dy, and wherever x <= 0
+ * the result is 0 whatever dy holds (NaN and Inf included: the book sets
+ * dout[mask] = 0). The sign of a zero result is not part of the policy.
+ * oneDNN's relu departs from it in two places (kernels/relu/onednn.c).
+ *
  * Exact: a comparison and a select, no rounding, so every variant must match
  * the reference bit for bit on any input (integer_exact, L = 0).
  * Bytes: the default count, every input read once and the output written

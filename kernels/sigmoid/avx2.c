@@ -27,7 +27,8 @@ static void fwd_range(const void *data, int64_t begin, int64_t end) {
         _mm256_storeu_ps(dst + i, y0);
         _mm256_storeu_ps(dst + i + 8, y1);
     }
-    for (; i + 8 <= end; i += 8) _mm256_storeu_ps(dst + i, kb_sigmoid_avx2(_mm256_loadu_ps(src + i)));
+    for (; i + 8 <= end; i += 8)
+        _mm256_storeu_ps(dst + i, kb_sigmoid_avx2(_mm256_loadu_ps(src + i)));
     if (i < end) {
         const __m256i lanes = tail_lanes(end - i);
         _mm256_maskstore_ps(dst + i, lanes, kb_sigmoid_avx2(_mm256_maskload_ps(src + i, lanes)));

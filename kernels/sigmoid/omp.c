@@ -25,8 +25,8 @@ static void bwd_range(const void *data, int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; i++) diff_src[i] = diff_dst[i] * (1.0f - dst[i]) * dst[i];
 }
 
-kb_status kb_sigmoid_fwd__omp(const kb_problem *problem, const kb_args *args,
-                              const kb_context *ctx, void *state, void *workspace) {
+kb_status kb_sigmoid_fwd__omp(const kb_problem *problem, const kb_args *args, const kb_context *ctx,
+                              void *state, void *workspace) {
     (void)state, (void)workspace;
     assert(problem->kernel == KB_KERNEL_SIGMOID && problem->direction == KB_DIR_FWD);
     assert(args->tensor[KB_ARG_SRC] && args->tensor[KB_ARG_DST]);
@@ -34,8 +34,8 @@ kb_status kb_sigmoid_fwd__omp(const kb_problem *problem, const kb_args *args,
     return KB_OK;
 }
 
-kb_status kb_sigmoid_bwd__omp(const kb_problem *problem, const kb_args *args,
-                              const kb_context *ctx, void *state, void *workspace) {
+kb_status kb_sigmoid_bwd__omp(const kb_problem *problem, const kb_args *args, const kb_context *ctx,
+                              void *state, void *workspace) {
     (void)state, (void)workspace;
     assert(problem->kernel == KB_KERNEL_SIGMOID && problem->direction == KB_DIR_BWD);
     assert(args->tensor[KB_ARG_DST] && args->tensor[KB_ARG_DIFF_DST] &&

