@@ -40,6 +40,24 @@ kb_status kb_case_check_memory(const kb_problem *problem, char *why, size_t why_
     return KB_ERR_NOMEM;
 }
 
+/* The reference writes into its own output buffers, reading the same inputs. */
+static kb_status compute_reference(kb_case *c, char *why, size_t why_len) {
+    const kb_problem *problem = &c->problem;
+    kb_args ref_args = c->args;
+    for (int arg = 0; arg < KB_ARG_COUNT; arg++) {
+        if (!c->ref_outputs[arg]) continue;
+        ref_args.tensor[arg] = c->ref_outputs[arg];
+        if (c->initial[arg]) /* in-out: the reference starts from the same values */
+            memcpy(c->ref_outputs[arg], c->initial[arg], c->elems[arg] * sizeof(float));
+    }
+    kb_status status = kb_reference_run(problem, &ref_args, &c->magnitudes);
+    if (status != KB_OK)
+        snprintf(why, why_len, "reference: %s %s has no reference (%s)",
+                 kb_kernel_name(problem->kernel), kb_direction_name(problem->direction),
+                 kb_status_name(status));
+    return status;
+}
+
 kb_status kb_case_init(kb_case *c, const kb_problem *problem, kb_fill fill, uint64_t seed,
                        char *why, size_t why_len) {
     memset(c, 0, sizeof *c);
@@ -75,22 +93,19 @@ kb_status kb_case_init(kb_case *c, const kb_problem *problem, kb_fill fill, uint
             return KB_ERR_NOMEM;
         }
     }
-    /* The reference writes into its own output buffers, reading the same inputs. */
-    kb_args ref_args = c->args;
-    for (int arg = 0; arg < KB_ARG_COUNT; arg++) {
-        if (!c->ref_outputs[arg]) continue;
-        ref_args.tensor[arg] = c->ref_outputs[arg];
-        if (c->initial[arg]) /* in-out: the reference starts from the same values */
-            memcpy(c->ref_outputs[arg], c->initial[arg], c->elems[arg] * sizeof(float));
-    }
-    status = kb_reference_run(problem, &ref_args, &c->magnitudes);
-    if (status != KB_OK) {
-        snprintf(why, why_len, "reference: %s %s has no reference (%s)",
-                 kb_kernel_name(problem->kernel), kb_direction_name(problem->direction),
-                 kb_status_name(status));
-        kb_case_free(c);
-    }
+    status = compute_reference(c, why, why_len);
+    if (status != KB_OK) kb_case_free(c);
     return status;
+}
+
+kb_status kb_case_set_inputs(kb_case *c, float *const *inputs, char *why, size_t why_len) {
+    for (int arg = 0; arg < KB_ARG_COUNT; arg++) {
+        if (!inputs[arg] || kb_problem_arg_role(&c->problem, (kb_arg)arg) == KB_ROLE_OUT)
+            continue;
+        memcpy(c->args.tensor[arg], inputs[arg], c->elems[arg] * sizeof(float));
+        if (c->initial[arg]) memcpy(c->initial[arg], inputs[arg], c->elems[arg] * sizeof(float));
+    }
+    return compute_reference(c, why, why_len);
 }
 
 void kb_case_free(kb_case *c) {
@@ -164,4 +179,55 @@ kb_status kb_case_run_and_check(kb_prepared *p, const kb_case *c, kb_check_resul
 const char *kb_prepared_isa(const kb_prepared *p) {
     if (p->variant->isa_used) return p->variant->isa_used(p->state);
     return kb_isa_name(p->variant->required_isa);
+}
+
+kb_status kb_case_copy_outputs(const kb_case *c, kb_output_copy *copy) {
+    memset(copy, 0, sizeof *copy);
+    for (int arg = 0; arg < KB_ARG_COUNT; arg++) {
+        if (!c->ref_outputs[arg]) continue;
+        copy->tensor[arg] = malloc(c->elems[arg] * sizeof(float));
+        if (!copy->tensor[arg]) {
+            kb_output_copy_free(copy);
+            return KB_ERR_NOMEM;
+        }
+        memcpy(copy->tensor[arg], c->args.tensor[arg], c->elems[arg] * sizeof(float));
+    }
+    return KB_OK;
+}
+
+bool kb_case_outputs_equal(const kb_case *c, const kb_output_copy *copy) {
+    for (int arg = 0; arg < KB_ARG_COUNT; arg++)
+        if (copy->tensor[arg] &&
+            memcmp(copy->tensor[arg], c->args.tensor[arg], c->elems[arg] * sizeof(float)) != 0)
+            return false;
+    return true;
+}
+
+void kb_output_copy_free(kb_output_copy *copy) {
+    for (int arg = 0; arg < KB_ARG_COUNT; arg++) free(copy->tensor[arg]);
+    memset(copy, 0, sizeof *copy);
+}
+
+size_t kb_case_io_bytes(const kb_case *c) {
+    size_t bytes = 0;
+    for (int arg = 0; arg < KB_ARG_COUNT; arg++) bytes += c->elems[arg] * sizeof(float);
+    return bytes;
+}
+
+kb_status kb_case_clone_io(const kb_case *c, kb_case *copy) {
+    memset(copy, 0, sizeof *copy);
+    copy->problem = c->problem;
+    copy->fill = c->fill;
+    for (int arg = 0; arg < KB_ARG_COUNT; arg++) {
+        copy->elems[arg] = c->elems[arg];
+        if (!c->args.tensor[arg]) continue;
+        copy->args.tensor[arg] = malloc(c->elems[arg] * sizeof(float));
+        if (!copy->args.tensor[arg]) {
+            kb_case_free(copy);
+            return KB_ERR_NOMEM;
+        }
+        /* Outputs too: their pages are touched once here, not in the first timed run. */
+        memcpy(copy->args.tensor[arg], c->args.tensor[arg], c->elems[arg] * sizeof(float));
+    }
+    return KB_OK;
 }

@@ -35,6 +35,17 @@ kb_status kb_case_check_memory(const kb_problem *problem, char *why, size_t why_
 kb_status kb_case_init(kb_case *c, const kb_problem *problem, kb_fill fill, uint64_t seed,
                        char *why, size_t why_len);
 void kb_case_free(kb_case *c);
+/* A copy of the case's tensors for cold-cache timing: inputs (and in-out
+ * tensors) with the same values, outputs allocated; no reference. Free with
+ * kb_case_free. */
+kb_status kb_case_clone_io(const kb_case *c, kb_case *copy);
+/* Bytes of one such copy. */
+size_t kb_case_io_bytes(const kb_case *c);
+
+/* Replaces the inputs (and initial values of in-out tensors) of an initialised
+ * case with `inputs[arg]` (same element counts; NULL entries are kept) and
+ * recomputes the reference. */
+kb_status kb_case_set_inputs(kb_case *c, float *const *inputs, char *why, size_t why_len);
 
 typedef struct kb_prepared {
     const kb_variant *variant;
@@ -56,6 +67,15 @@ void kb_prepared_release(kb_prepared *p);
  * updates in-out tensors again and again (an optimizer's steps): their values
  * drift, their cost does not. */
 kb_status kb_case_run_and_check(kb_prepared *p, const kb_case *c, kb_check_result *result);
+
+/* Determinism checks: a copy of the case's current outputs, and whether the
+ * outputs now are bitwise equal to such a copy. */
+typedef struct kb_output_copy {
+    float *tensor[KB_ARG_COUNT];
+} kb_output_copy;
+kb_status kb_case_copy_outputs(const kb_case *c, kb_output_copy *copy);
+bool kb_case_outputs_equal(const kb_case *c, const kb_output_copy *copy);
+void kb_output_copy_free(kb_output_copy *copy);
 
 /* "ISA the variant used": oneDNN's implementation string or the required ISA. */
 const char *kb_prepared_isa(const kb_prepared *p);

@@ -11,7 +11,9 @@
 const char kb_usage[] =
     "usage: bench --kernel KERNEL [--direction LIST] [--variant LIST] [--shape DESC|SET,...]\n"
     "             [--batch N] [--threads LIST|all] [--reps N] [--min-time SECONDS]\n"
-    "             [--csv FILE] [--no-check] [--list] [--help]\n"
+    "             [--bind LIST] [--csv FILE] [--no-check] [--no-probe] [--topology]\n"
+    "             [--cache warm|cold] [--determinism] [--save DIR] [--load DIR]\n"
+    "             [--list] [--help]\n"
     "  --kernel      conv2d, gemm, affine, ... (--list shows the kernels of this build)\n"
     "  --direction   the kernel's directions: conv2d fwd, bwd_data, bwd_weights; gemm fwd;\n"
     "                affine, softmax_xent, pool2d, relu, sigmoid fwd, bwd; batchnorm\n"
@@ -22,12 +24,33 @@ const char kb_usage[] =
     "                (conv2d: resnet50, book, small; --list shows every kernel's sets);\n"
     "                default: the kernel's first set\n"
     "  --batch       override every shape's mb\n"
-    "  --threads     comma-separated counts or ranges (1,2 or 1-4) or 'all' (1..cores)\n"
+    "  --threads     comma-separated counts or ranges (1,2 or 1-4), 'all' (1..cores) or\n"
+    "                'pus' (1..hardware threads)\n"
+    "  --bind        thread placement, a list of compact, scatter, none (default compact):\n"
+    "                compact fills the PUs sharing the smallest caches first, scatter\n"
+    "                spreads over packages, L3 domains and cores (hwloc_distrib)\n"
+    "  --cache       warm (default), cold, or warm,cold: cold times each iteration on the\n"
+    "                next of enough copies of the tensors that it reads data evicted from\n"
+    "                the last-level cache (see README)\n"
+    "  --topology    print the machine's topology (hwloc) and exit\n"
+    "  --determinism run each checked variant a second time and record whether the outputs\n"
+    "                are bitwise equal (column deterministic)\n"
+    "  --save DIR    write each checked case as NumPy .npy files under\n"
+    "                DIR/<kernel>_<direction>_<shape>/: input_<arg>.npy, reference_<arg>.npy\n"
+    "                and <variant>_t<threads>_<arg>.npy (float32, C order, true shape)\n"
+    "  --load DIR    run on the inputs DIR/input_<arg>.npy (one --shape descriptor) and write\n"
+    "                the reference's and each variant's outputs into DIR the same way\n"
+    "  --compare BASE.csv NEW.csv [--threshold PCT]\n"
+    "                compare two runs row by row: time ratio, Mann-Whitney U test on the\n"
+    "                repetitions, numerical changes; exit 1 when a row is slower by more\n"
+    "                than PCT (default 5) with p < 0.05 or its check got worse\n"
     "  --reps        Google Benchmark repetitions per row (default 5)\n"
     "  --min-time    minimum seconds per repetition (default 0.05)\n"
     "  --csv         output file (default results/<host>-<date>-<kernel>.csv); rows are\n"
     "                appended under one header\n"
     "  --no-check    time without comparing with the reference first\n"
+    "  --no-probe    skip the peak-FMA and triad-bandwidth probes run once per thread count\n"
+    "                (the roofline columns stay empty)\n"
     "  --list        list the variants (and why any is skipped or absent) and shape sets\n";
 
 /* "conv2d, gemm, ...": the kernels of this build. */
@@ -97,11 +120,12 @@ static bool parse_int(const char *text, long long *value) {
     return errno == 0 && *end == '\0';
 }
 
-static int parse_threads(kb_options *o, size_t *used, const char *value, int cores, char *why,
-                         size_t why_len) {
-    if (strcmp(value, "all") == 0) {
+static int parse_threads(kb_options *o, size_t *used, const char *value, int cores, int pus,
+                         char *why, size_t why_len) {
+    if (strcmp(value, "all") == 0 || strcmp(value, "pus") == 0) {
+        const int last = value[0] == 'a' ? cores : pus;
         o->n_threads = 0;
-        for (int t = 1; t <= cores && o->n_threads < KB_MAX_LIST; t++)
+        for (int t = 1; t <= last && o->n_threads < KB_MAX_LIST; t++)
             o->threads[o->n_threads++] = t;
         return 0;
     }
@@ -123,7 +147,8 @@ static int parse_threads(kb_options *o, size_t *used, const char *value, int cor
             last = first;
         }
         if (!ok) {
-            snprintf(why, why_len, "--threads: '%s' is not a count, a range or 'all'", items[i]);
+            snprintf(why, why_len, "--threads: '%s' is not a count, a range, 'all' or 'pus'",
+                     items[i]);
             return 2;
         }
         if (first < 1 || last < first || last > KB_MAX_THREADS) {
@@ -142,10 +167,21 @@ static int parse_threads(kb_options *o, size_t *used, const char *value, int cor
     return 0;
 }
 
-int kb_options_parse(int argc, char **argv, int cores, kb_options *o, char *why,
+static int parse(int argc, char **argv, int cores, int pus, kb_options *o, char *why,
+                 size_t why_len);
+
+int kb_options_parse(int argc, char **argv, int cores, int pus, kb_options *o, char *why,
                      size_t why_len) {
+    const int rc = parse(argc, argv, cores, pus, o, why, why_len);
+    if (rc != 0) kb_text_one_line(why);
+    return rc;
+}
+
+static int parse(int argc, char **argv, int cores, int pus, kb_options *o, char *why,
+                 size_t why_len) {
     memset(o, 0, sizeof *o);
     o->reps = 5;
+    o->threshold_pct = 5.0;
     o->min_time_s = 0.05;
     size_t used = 0;
     const char *direction_list = NULL, *variant_list = NULL;
@@ -163,6 +199,27 @@ int kb_options_parse(int argc, char **argv, int cores, kb_options *o, char *why,
             o->no_check = true;
             continue;
         }
+        if (strcmp(flag, "--no-probe") == 0) {
+            o->no_probe = true;
+            continue;
+        }
+        if (strcmp(flag, "--determinism") == 0) {
+            o->determinism = true;
+            continue;
+        }
+        if (strcmp(flag, "--topology") == 0) {
+            o->topology = true;
+            continue;
+        }
+        if (strcmp(flag, "--compare") == 0) {
+            if (i + 2 >= argc || argv[i + 1][0] == '\0' || argv[i + 2][0] == '\0') {
+                snprintf(why, why_len, "--compare: needs two CSV files (BASE NEW)");
+                return 2;
+            }
+            o->compare_base = argv[++i];
+            o->compare_new = argv[++i];
+            continue;
+        }
         /* Every other flag takes a value, as "--flag VALUE" or "--flag=VALUE". */
         const char *value = NULL;
         char name[32];
@@ -176,7 +233,9 @@ int kb_options_parse(int argc, char **argv, int cores, kb_options *o, char *why,
         }
         static const char *const valued[] = {"--kernel", "--direction", "--variant",
                                              "--shape",  "--batch",     "--threads",
-                                             "--reps",   "--min-time",  "--csv"};
+                                             "--reps",   "--min-time",  "--csv",
+                                             "--bind",   "--threshold", "--save",
+                                             "--load",   "--cache"};
         bool known = false;
         for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++)
             known |= strcmp(name, valued[k]) == 0;
@@ -219,7 +278,7 @@ int kb_options_parse(int argc, char **argv, int cores, kb_options *o, char *why,
             }
             o->batch = number;
         } else if (strcmp(name, "--threads") == 0) {
-            int rc = parse_threads(o, &used, value, cores, why, why_len);
+            int rc = parse_threads(o, &used, value, cores, pus, why, why_len);
             if (rc) return rc;
         } else if (strcmp(name, "--reps") == 0) {
             if (!parse_int(value, &number) || number < 1 || number > 10000) {
@@ -237,6 +296,51 @@ int kb_options_parse(int argc, char **argv, int cores, kb_options *o, char *why,
                 return 2;
             }
             o->min_time_s = seconds;
+        } else if (strcmp(name, "--save") == 0 || strcmp(name, "--load") == 0) {
+            if (*value == '\0') {
+                snprintf(why, why_len, "%s: empty directory name", name);
+                return 2;
+            }
+            *(name[2] == 's' ? &o->save_dir : &o->load_dir) = value;
+        } else if (strcmp(name, "--cache") == 0) {
+            char *items[KB_MAX_LIST];
+            size_t n;
+            int rc = split_list(o, &used, "--cache", value, items, &n, why, why_len);
+            if (rc) return rc;
+            o->caches[0] = o->caches[1] = false;
+            for (size_t c = 0; c < n; c++) {
+                if (strcmp(items[c], "warm") != 0 && strcmp(items[c], "cold") != 0) {
+                    snprintf(why, why_len, "--cache: '%s' is not warm or cold", items[c]);
+                    return 2;
+                }
+                o->caches[items[c][0] == 'c'] = true;
+            }
+        } else if (strcmp(name, "--threshold") == 0) {
+            char *end;
+            errno = 0;
+            double pct = strtod(value, &end);
+            if (*value == '\0' || *end != '\0' || errno || !(pct >= 0) || pct > 1000) {
+                snprintf(why, why_len, "--threshold: '%s' is not a percentage in [0, 1000]", value);
+                return 2;
+            }
+            o->threshold_pct = pct;
+        } else if (strcmp(name, "--bind") == 0) {
+            char *items[KB_MAX_LIST];
+            size_t n;
+            int rc = split_list(o, &used, "--bind", value, items, &n, why, why_len);
+            if (rc) return rc;
+            o->n_binds = 0;
+            for (size_t b = 0; b < n; b++) {
+                kb_bind bind;
+                if (!kb_bind_from_name(items[b], &bind)) {
+                    snprintf(why, why_len, "--bind: '%s' is not compact, scatter or none",
+                             items[b]);
+                    return 2;
+                }
+                bool repeated = false;
+                for (size_t j = 0; j < o->n_binds; j++) repeated |= o->binds[j] == bind;
+                if (!repeated) o->binds[o->n_binds++] = bind;
+            }
         } else if (strcmp(name, "--csv") == 0) {
             if (*value == '\0') {
                 snprintf(why, why_len, "--csv: empty file name");
@@ -246,7 +350,8 @@ int kb_options_parse(int argc, char **argv, int cores, kb_options *o, char *why,
         }
     }
     if (o->help) return 0;
-    if (!o->kernel_given && !o->list) {
+    if (o->compare_base) return 0;
+    if (!o->kernel_given && !o->list && !o->topology) {
         char names[256];
         kernel_names(names, sizeof names);
         snprintf(why, why_len, "--kernel: missing (one of: %s)", names);
@@ -317,6 +422,8 @@ int kb_options_parse(int argc, char **argv, int cores, kb_options *o, char *why,
             return 2;
         }
     }
-    if (o->n_threads == 0) return parse_threads(o, &used, "all", cores, why, why_len);
+    if (o->n_binds == 0) o->binds[o->n_binds++] = KB_BIND_COMPACT;
+    if (!o->caches[0] && !o->caches[1]) o->caches[0] = true;
+    if (o->n_threads == 0) return parse_threads(o, &used, "all", cores, pus, why, why_len);
     return 0;
 }

@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "kernbench/problem.h"
+#include "topology.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -16,7 +17,7 @@ extern "C" {
 #define KB_MAX_THREADS 1024
 
 typedef struct kb_options {
-    bool help, list, no_check;
+    bool help, list, no_check, no_probe, topology, determinism;
     bool kernel_given;
     kb_kernel kernel;
     kb_direction directions[KB_DIR_COUNT];
@@ -27,14 +28,21 @@ typedef struct kb_options {
     long long batch; /* 0: as the shapes say */
     int threads[KB_MAX_LIST];
     size_t n_threads; /* 0: 1..cores, decided by the caller */
+    bool caches[2]; /* [0] warm, [1] cold: which cache states to time (default warm) */
+    kb_bind binds[3];
+    size_t n_binds; /* default: compact */
     int reps;
     double min_time_s; /* per repetition */
     const char *csv_path; /* NULL: results/<host>-<date>-<kernel>.csv */
+    const char *compare_base, *compare_new; /* --compare BASE NEW */
+    const char *save_dir, *load_dir;        /* --save DIR, --load DIR (.npy) */
+    double threshold_pct;                   /* --threshold, default 5 */
     char storage[4096];   /* copies of list items */
 } kb_options;
 
 /* Returns 0 on success; otherwise writes one line to `why` and returns 2. */
-int kb_options_parse(int argc, char **argv, int cores, kb_options *options, char *why,
+/* `cores` and `pus` size the 'all' and 'pus' thread lists. */
+int kb_options_parse(int argc, char **argv, int cores, int pus, kb_options *options, char *why,
                      size_t why_len);
 extern const char kb_usage[];
 

@@ -14,7 +14,8 @@ const char kb_csv_header[] =
     "run_id,timestamp,git_commit,host,cpu_model,isa,kernel,direction,variant,variant_isa,"
     "shape,shape_name,threads,reps,time_ms_median,time_ms_min,time_ms_max,cv_pct,gflops,gbps,"
     "prepare_ms,check_inputs,max_abs_err,max_rel_err,verdict,ratio_to_onednn,ratio_to_openblas,"
-    "note\n";
+    "peak_gflops,stream_gbps,arithmetic_intensity,roofline_gflops,pct_of_roofline,bind,cache,pus,"
+    "ftz_daz,deterministic,rep_times_ms,note\n";
 
 /* 1: header matches, 0: empty file, -1: differs or unreadable. */
 static int header_state(int fd) {

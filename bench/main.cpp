@@ -4,20 +4,30 @@
 // Benchmark glue. Everything else (CLI, shapes, checking, CSV) is C in bench/.
 #include <benchmark/benchmark.h>
 #include <omp.h>
+#include <xmmintrin.h>
+
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
 
 extern "C" {
 #include "case.h"
 #include "cli.h"
+#include "compare.h"
 #include "csv.h"
+#include "npy.h"
+#include "probe.h"
 #include "shapes.h"
 #include "sysinfo.h"
+#include "topology.h"
 }
 
 namespace {
@@ -45,19 +55,31 @@ struct Row {
     const char *variant;
     std::string variant_isa;
     int threads = 0;
+    kb_bind bind = KB_BIND_NONE;
+    int cold = 0; // --cache cold
+    std::string pus; // the PU each thread ran on, "0;1" (OS indices)
     int reps = 0;
     bool timed = false;
     double median_ms = 0, min_ms = 0, max_ms = 0, cv_pct = 0;
+    std::string deterministic; // --determinism: "yes", "no", "no (expected: ...)"
+    std::string samples_ms; // every repetition's time, ';'-separated (for --compare's U test)
     double gflops = 0, gbps = 0, prepare_ms = 0;
     bool checked = false;
     kb_check_result check{};
     std::string verdict; // PASS, FAIL, SKIP, ERROR, UNCHECKED
     std::string note;
     double ratio_to_onednn = NAN, ratio_to_openblas = NAN;
+    // Roofline (probe.h): the best FMA peak of the CPU at this thread count,
+    // the triad bandwidth, flops per minimum byte, min(peak, AI x bandwidth)
+    // and this row's share of it. Memory-only kernels (no flops): the share
+    // of the triad bandwidth. NaN when not probed.
+    double peak_gflops = NAN, stream_gbps = NAN, intensity = NAN, roofline_gflops = NAN,
+           pct_of_roofline = NAN;
 };
 
 struct Stats {
     double median, min, max, cv_pct;
+    std::vector<double> samples; // seconds per iteration, one per repetition, in run order
 };
 
 Stats summarize(std::vector<double> v) {
@@ -85,12 +107,21 @@ std::string format_error(double value) {
 // Times `prepared` on `c` with Google Benchmark: real time, `reps` repetitions
 // of at least `min_time` seconds each. Returns false with `error` set when the
 // variant reported an error.
-bool time_variant(kb_prepared *prepared, const kb_case *c, const kb_options &o, Stats *stats,
-                  std::string *error) {
+// Cold cache (`copies` not empty): iteration i runs on copy i mod n, so its
+// data was last touched n - 1 iterations ago and more than twice the
+// last-level cache of other tensors has streamed through since.
+bool time_variant(kb_prepared *prepared, const kb_case *c, const std::vector<kb_case> &copies,
+                  const kb_options &o, Stats *stats, std::string *error) {
     CollectingReporter reporter;
-    benchmark::RegisterBenchmark("kb", [prepared, c](benchmark::State &state) {
+    benchmark::RegisterBenchmark("kb", [prepared, c, &copies](benchmark::State &state) {
+        size_t next = 0;
         for (auto _ : state) {
-            kb_status status = kb_prepared_run(prepared, c);
+            const kb_case *on = c;
+            if (!copies.empty()) {
+                on = &copies[next];
+                next = next + 1 == copies.size() ? 0 : next + 1;
+            }
+            kb_status status = kb_prepared_run(prepared, on);
             if (status != KB_OK) {
                 state.SkipWithError(kb_status_name(status));
                 break;
@@ -108,6 +139,7 @@ bool time_variant(kb_prepared *prepared, const kb_case *c, const kb_options &o, 
         return false;
     }
     *stats = summarize(reporter.seconds);
+    stats->samples = reporter.seconds;
     return true;
 }
 
@@ -121,7 +153,8 @@ std::string csv_line(const kb_sysinfo &info, const kb_options &o, const Row &r) 
     };
     const bool t = r.timed, k = r.checked;
     snprintf(buf, sizeof buf,
-             "%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%d,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n",
+             "%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%d,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%"
+             "s,%s,%s,%s,%s,%s,%s\n",
              info.run_id, info.timestamp, info.git_commit, info.host, info.cpu_model,
              kb_isa_name(kb_cpu_isa()), kb_kernel_name(o.kernel), kb_direction_name(r.direction),
              r.variant, r.variant_isa.c_str(), r.shape->descriptor, r.shape->label, r.threads,
@@ -134,8 +167,111 @@ std::string csv_line(const kb_sysinfo &info, const kb_options &o, const Row &r) 
              k ? format_error(r.check.max_abs_err).c_str() : "",
              k ? format_error(r.check.max_rel_err).c_str() : "", r.verdict.c_str(),
              num(r.ratio_to_onednn, "%.3f").c_str(), num(r.ratio_to_openblas, "%.3f").c_str(),
-             r.note.c_str());
+             num(r.peak_gflops, "%.5g").c_str(), num(r.stream_gbps, "%.4g").c_str(),
+             num(r.intensity, "%.4g").c_str(), num(r.roofline_gflops, "%.5g").c_str(),
+             t ? num(r.pct_of_roofline, "%.1f").c_str() : "", kb_bind_name(r.bind),
+             r.cold ? "cold" : "warm", r.pus.c_str(),
+             "on", r.deterministic.c_str(), r.samples_ms.c_str(), r.note.c_str());
     return buf;
+}
+
+// Pins each of `threads` OpenMP threads to its PU of `plan` (-1: unbinds it to
+// the whole machine), sets FTZ/DAZ in each (bench runs kernels with
+// denormals flushed, recorded in the ftz_daz column), and reads back the PU
+// each thread runs on. libgomp keeps this thread pool for later parallel
+// regions of the same size, so the kernels (and oneDNN, same runtime) run
+// where planned. Returns the PUs read back; `mismatch` when one differs from
+// the plan. OpenBLAS runs its own pthreads: they are not placed.
+std::string place_threads(hwloc_topology_t topology, const std::vector<int> &plan, int threads,
+                          bool *mismatch) {
+    std::vector<int> ran(threads, -1);
+    bool bad = false;
+#pragma omp parallel num_threads(threads) reduction(|| : bad)
+    {
+        const int t = omp_get_thread_num();
+        _mm_setcsr(_mm_getcsr() | 0x8040); // FTZ (bit 15) and DAZ (bit 6)
+        hwloc_bitmap_t set = hwloc_bitmap_alloc();
+        if (plan[t] >= 0)
+            hwloc_bitmap_only(set, static_cast<unsigned>(plan[t]));
+        else
+            hwloc_bitmap_copy(set, hwloc_topology_get_complete_cpuset(topology));
+        hwloc_set_cpubind(topology, set, HWLOC_CPUBIND_THREAD);
+        if (hwloc_get_last_cpu_location(topology, set, HWLOC_CPUBIND_THREAD) == 0)
+            ran[t] = hwloc_bitmap_first(set);
+        if (plan[t] >= 0 && ran[t] != plan[t]) bad = true;
+        hwloc_bitmap_free(set);
+    }
+    *mismatch = bad;
+    char buf[1024];
+    kb_pu_list_format(ran.data(), threads, buf, sizeof buf);
+    return buf;
+}
+
+size_t physical_memory_quarter() {
+    const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    return pages > 0 && page > 0 ? static_cast<size_t>(pages) * static_cast<size_t>(page) / 4
+                                 : static_cast<size_t>(1) << 30;
+}
+
+// .npy interop (--save / --load): file names are <prefix><arg>.npy.
+bool save_tensors(const std::string &dir, const std::string &prefix, const kb_problem &problem,
+                  float *const *tensors, bool outputs, char *why, size_t why_len) {
+    for (int a = 0; a < KB_ARG_COUNT; a++) {
+        const kb_arg arg = static_cast<kb_arg>(a);
+        const kb_arg_role role = kb_problem_arg_role(&problem, arg);
+        if (role == KB_ROLE_NONE || !tensors[a]) continue;
+        if (outputs ? role == KB_ROLE_IN : role == KB_ROLE_OUT) continue;
+        int64_t dims[KB_MAX_ARG_DIMS];
+        const int ndims = kb_problem_arg_dims(&problem, arg, dims);
+        const std::string path = dir + "/" + prefix + kb_arg_name(arg) + ".npy";
+        if (kb_npy_write(path.c_str(), tensors[a], dims, ndims, why, why_len) != 0) return false;
+    }
+    return true;
+}
+
+// "mb1ic3ih5..." -> the case directory under --save/--load's DIR.
+std::string case_dir(const std::string &root, const kb_problem &problem, const char *descriptor) {
+    return root + "/" + kb_kernel_name(problem.kernel) + "_" +
+           kb_direction_name(problem.direction) + "_" + descriptor;
+}
+
+bool make_dir(const std::string &path, char *why, size_t why_len) {
+    if (mkdir(path.c_str(), 0777) == 0 || errno == EEXIST) return true;
+    snprintf(why, why_len, "--save: cannot create '%s': %s", path.c_str(), strerror(errno));
+    return false;
+}
+
+// Reads DIR/input_<arg>.npy for every input of `problem`, checking each
+// against the tensor's true shape. `loaded` owns the arrays on success.
+bool load_inputs(const std::string &dir, const kb_problem &problem, float *loaded[KB_ARG_COUNT],
+                 char *why, size_t why_len) {
+    for (int a = 0; a < KB_ARG_COUNT; a++) loaded[a] = nullptr;
+    for (int a = 0; a < KB_ARG_COUNT; a++) {
+        const kb_arg arg = static_cast<kb_arg>(a);
+        const kb_arg_role role = kb_problem_arg_role(&problem, arg);
+        if (role == KB_ROLE_NONE || role == KB_ROLE_OUT) continue;
+        const std::string path = dir + "/input_" + kb_arg_name(arg) + ".npy";
+        int64_t dims[KB_NPY_MAX_DIMS], want[KB_MAX_ARG_DIMS];
+        int ndims = 0;
+        if (kb_npy_read(path.c_str(), &loaded[a], dims, &ndims, why, why_len) != 0) return false;
+        const int want_ndims = kb_problem_arg_dims(&problem, arg, want);
+        bool same = ndims == want_ndims;
+        for (int i = 0; same && i < ndims; i++) same = dims[i] == want[i];
+        if (!same) {
+            std::string got, need;
+            for (int i = 0; i < ndims; i++) got += (i ? ", " : "") + std::to_string(dims[i]);
+            for (int i = 0; i < want_ndims; i++) need += (i ? ", " : "") + std::to_string(want[i]);
+            snprintf(why, why_len, "--load: '%s' has shape (%s); %s %s needs (%s)", path.c_str(),
+                     got.c_str(), kb_kernel_name(problem.kernel),
+                     kb_direction_name(problem.direction), need.c_str());
+            return false;
+        }
+    }
+    return true;
+}
+
+void free_inputs(float *loaded[KB_ARG_COUNT]) {
+    for (int a = 0; a < KB_ARG_COUNT; a++) free(loaded[a]), loaded[a] = nullptr;
 }
 
 void print_row(const Row &r) {
@@ -147,8 +283,21 @@ void print_row(const Row &r) {
     if (!std::isnan(r.ratio_to_openblas))
         snprintf(openblas, sizeof openblas, "%.2f", r.ratio_to_openblas);
     if (r.checked) snprintf(err, sizeof err, "%.2g", r.check.max_rel_err);
-    printf("  %-12s %3d %-59s %8s %9s %9s  %-7s %s\n", r.variant, r.threads, timing, onednn,
-           openblas, err, r.verdict.c_str(), r.note.c_str());
+    printf("  %-12s %3d %-7s %-4s %-59s %8s %9s %9s  %-7s %s\n", r.variant, r.threads,
+           kb_bind_name(r.bind), r.cold ? "cold" : "warm", timing, onednn, openblas, err, r.verdict.c_str(), r.note.c_str());
+}
+
+void set_roofline(Row *r, const kb_probe &probe, double flops, double bytes) {
+    r->peak_gflops = std::max(probe.peak_avx2_gflops, probe.peak_avx512_gflops);
+    r->stream_gbps = probe.stream_gbps;
+    if (bytes <= 0 || r->stream_gbps <= 0) return;
+    if (flops > 0) {
+        r->intensity = flops / bytes;
+        r->roofline_gflops = std::min(r->peak_gflops, r->intensity * r->stream_gbps);
+        r->pct_of_roofline = 100.0 * r->gflops / r->roofline_gflops;
+    } else {
+        r->pct_of_roofline = 100.0 * r->gbps / r->stream_gbps;
+    }
 }
 
 // The median time of the row of `peer` (onednn, openblas) in `rows`, NaN if none.
@@ -206,8 +355,8 @@ int main(int argc, char **argv) {
         (std::strncmp(argv[i], "--benchmark_", 12) == 0 ? theirs : ours).push_back(argv[i]);
     kb_options o;
     char why[1024];
-    if (kb_options_parse(static_cast<int>(ours.size()), ours.data(), info.cores, &o, why,
-                         sizeof why) != 0) {
+    if (kb_options_parse(static_cast<int>(ours.size()), ours.data(), info.cores, info.pus, &o,
+                         why, sizeof why) != 0) {
         fprintf(stderr, "bench: %s\n", why);
         return 2;
     }
@@ -217,6 +366,25 @@ int main(int argc, char **argv) {
     }
     if (o.list) {
         print_list(o);
+        return 0;
+    }
+    if (o.compare_base) {
+        const int rc = kb_compare_csv(o.compare_base, o.compare_new, o.threshold_pct, stdout, why,
+                                      sizeof why);
+        if (rc == 2) fprintf(stderr, "bench: %s\n", why);
+        return rc;
+    }
+    hwloc_topology_t topology = nullptr;
+    if (hwloc_topology_init(&topology) != 0 || hwloc_topology_load(topology) != 0) {
+        fprintf(stderr, "bench: hwloc could not read the topology\n");
+        if (topology) hwloc_topology_destroy(topology);
+        return 2;
+    }
+    // Destroyed on every return below.
+    std::unique_ptr<hwloc_topology, void (*)(hwloc_topology_t)> topology_guard(
+        topology, hwloc_topology_destroy);
+    if (o.topology) {
+        kb_topology_print(topology, stdout);
         return 0;
     }
 
@@ -231,14 +399,43 @@ int main(int argc, char **argv) {
         fprintf(stderr, "bench: %s\n", why);
         return 2;
     }
-    // Refuse up front what cannot fit, before any row is written.
+    // Freed on every return below.
+    std::unique_ptr<kb_shape_list, void (*)(kb_shape_list *)> shapes_guard(&shapes,
+                                                                          kb_shape_list_free);
+    // Refuse up front what cannot fit or load, before any row is written.
+    if (o.load_dir && shapes.count != 1) {
+        fprintf(stderr, "bench: --load: give exactly one --shape descriptor (got %zu shapes)\n",
+                shapes.count);
+        return 2;
+    }
+    // --load: the inputs of each direction, read and checked now.
+    struct LoadedInputs { // --load: per direction, freed on every return
+        std::vector<std::vector<float *>> per_direction;
+        ~LoadedInputs() {
+            for (auto &inputs : per_direction) free_inputs(inputs.data());
+        }
+    } loaded_inputs{std::vector<std::vector<float *>>(o.n_directions,
+                                                      std::vector<float *>(KB_ARG_COUNT))};
+    auto &loaded = loaded_inputs.per_direction;
+    for (size_t d = 0; o.load_dir && d < o.n_directions; d++) {
+        kb_problem problem = shapes.items[0].problem;
+        problem.direction = o.directions[d];
+        if (!load_inputs(o.load_dir, problem, loaded[d].data(), why, sizeof why)) {
+            fprintf(stderr, "bench: %s\n", why);
+            return 2;
+        }
+    }
+    const char *npy_root = o.load_dir ? o.load_dir : o.save_dir;
+    if (o.save_dir && !o.load_dir && !make_dir(o.save_dir, why, sizeof why)) {
+        fprintf(stderr, "bench: %s\n", why);
+        return 2;
+    }
     for (size_t s = 0; s < shapes.count; s++) {
         for (size_t d = 0; d < o.n_directions; d++) {
             kb_problem problem = shapes.items[s].problem;
             problem.direction = o.directions[d];
             if (kb_case_check_memory(&problem, why, sizeof why) != KB_OK) {
                 fprintf(stderr, "bench: %s\n", why);
-                kb_shape_list_free(&shapes);
                 return 2;
             }
         }
@@ -248,7 +445,6 @@ int main(int argc, char **argv) {
                                             "-" + kb_kernel_name(o.kernel) + ".csv";
     if (kb_csv_check(csv_path.c_str(), o.csv_path == nullptr, why, sizeof why) != 0) {
         fprintf(stderr, "bench: %s\n", why);
-        kb_shape_list_free(&shapes);
         return 2;
     }
     for (size_t i = 0; i < o.n_threads; i++)
@@ -263,9 +459,22 @@ int main(int argc, char **argv) {
     printf("kernbench %s on %s (%s, %d cores, ISA %s); %d reps x >= %gs; CSV: %s\n",
            info.git_commit, info.host, info.cpu_model, info.cores, kb_isa_name(kb_cpu_isa()),
            o.reps, o.min_time_s, csv_path.c_str());
-    printf("  %-12s %3s %10s %10s %10s %6s %9s %8s %8s %9s %9s  %s\n", "variant", "thr",
+    printf("  %-12s %3s %-7s %-4s %10s %10s %10s %6s %9s %8s %8s %9s %9s  %s\n", "variant", "thr",
+           "bind", "mem",
            "median_ms", "min_ms", "max_ms", "cv%", "GFLOP/s", "GB/s", "/onednn", "/openblas",
            "rel_err", "verdict");
+
+    // The machine's limits, once per thread count (probe.h).
+    std::vector<kb_probe> probes(o.n_threads);
+    if (!o.no_probe) {
+        for (size_t t = 0; t < o.n_threads; t++) {
+            kb_probe_run(o.threads[t], &probes[t]);
+            printf("probe: %d threads: peak %.1f GFLOP/s AVX2, %.1f GFLOP/s AVX-512; triad "
+                   "%.1f GB/s (3 x %.0f MiB)\n",
+                   o.threads[t], probes[t].peak_avx2_gflops, probes[t].peak_avx512_gflops,
+                   probes[t].stream_gbps, probes[t].stream_array_bytes / 1048576.0);
+        }
+    }
 
     bool any_fail = false, csv_failed = false;
     for (size_t s = 0; s < shapes.count && !csv_failed; s++) {
@@ -285,14 +494,65 @@ int main(int argc, char **argv) {
             kb_case c;
             if (kb_case_init(&c, &problem, KB_FILL_REAL, 42 + s, why, sizeof why) != KB_OK) {
                 fprintf(stderr, "bench: %s\n", why);
-                kb_shape_list_free(&shapes);
                 return 2;
             }
-            for (size_t t = 0; t < o.n_threads && !csv_failed; t++) {
+            if (o.load_dir && kb_case_set_inputs(&c, loaded[d].data(), why, sizeof why) != KB_OK) {
+                fprintf(stderr, "bench: %s\n", why);
+                kb_case_free(&c);
+                return 2;
+            }
+            // --save: the inputs and the reference's outputs of this case; --load:
+            // the reference's outputs next to the inputs.
+            std::string npy_dir;
+            if (npy_root) {
+                npy_dir = o.load_dir ? std::string(o.load_dir)
+                                     : case_dir(npy_root, problem, shape.descriptor);
+                float *initial[KB_ARG_COUNT];
+                for (int a = 0; a < KB_ARG_COUNT; a++)
+                    initial[a] = c.initial[a] ? c.initial[a] : c.args.tensor[a];
+                if (!make_dir(npy_dir, why, sizeof why) ||
+                    (!o.load_dir && !save_tensors(npy_dir, "input_", problem, initial, false, why,
+                                                  sizeof why)) ||
+                    !save_tensors(npy_dir, "reference_", problem, c.ref_outputs, true, why,
+                                  sizeof why)) {
+                    fprintf(stderr, "bench: %s\n", why);
+                    csv_failed = true;
+                }
+            }
+            // --cache cold: enough copies of the tensors to overflow the LLC twice.
+            std::vector<kb_case> cold_copies;
+            const std::vector<kb_case> no_copies;
+            std::string cold_note;
+            if (o.caches[1]) {
+                const size_t io = std::max<size_t>(kb_case_io_bytes(&c), 1);
+                size_t wanted = 2 * kb_llc_bytes() / io + 2;
+                const size_t budget = physical_memory_quarter() / io;
+                if (wanted > budget) {
+                    cold_note = "cold: only " + std::to_string(budget) + " of " +
+                                std::to_string(wanted) + " copies fit in memory; ";
+                    wanted = std::max<size_t>(budget, 1);
+                }
+                cold_copies.resize(wanted);
+                for (size_t i = 0; i < wanted; i++)
+                    if (kb_case_clone_io(&c, &cold_copies[i]) != KB_OK) {
+                        cold_copies.resize(i);
+                        cold_note = "cold: out of memory after " + std::to_string(i) + " copies; ";
+                        break;
+                    }
+            }
+            for (size_t t = 0; t < o.n_threads && !csv_failed; t++)
+            for (size_t b = 0; b < o.n_binds && !csv_failed; b++)
+            for (int cold = 0; cold < 2 && !csv_failed; cold++) {
+                if (!o.caches[cold]) continue;
                 const int threads = o.threads[t];
                 // Placement and the OpenMP pool belong to bench, not to kernels;
                 // oneDNN (OpenMP runtime) reads the same setting.
                 omp_set_num_threads(threads);
+                const unsigned saved_csr = _mm_getcsr();
+                std::vector<int> plan(threads);
+                kb_placement_plan(topology, o.binds[b], threads, plan.data());
+                bool misplaced = false;
+                const std::string pus = place_threads(topology, plan, threads, &misplaced);
                 std::vector<Row> rows;
                 for (size_t v = 0; v < n_variants; v++) {
                     const kb_variant *variant = variants[v];
@@ -303,10 +563,15 @@ int main(int argc, char **argv) {
                     r.variant = variant->name;
                     r.variant_isa = kb_isa_name(variant->required_isa);
                     r.threads = threads;
+                    r.bind = o.binds[b];
+                    r.cold = cold;
+                    r.pus = pus;
+                    if (cold) r.note += cold_note;
+                    if (misplaced) r.note = "warning: a thread ran off its planned PU; ";
                     const char *why_not = nullptr;
                     if (!kb_variant_usable(variant, &problem, &why_not)) {
                         r.verdict = "SKIP";
-                        r.note = why_not ? why_not : "declined";
+                        r.note += why_not ? why_not : "declined";
                         rows.push_back(r);
                         continue;
                     }
@@ -314,7 +579,7 @@ int main(int argc, char **argv) {
                     kb_status status = kb_prepared_init(&prepared, variant, &c, threads);
                     if (status != KB_OK) {
                         r.verdict = "ERROR";
-                        r.note = std::string("prepare: ") + kb_status_name(status);
+                        r.note += std::string("prepare: ") + kb_status_name(status);
                         any_fail = true;
                         rows.push_back(r);
                         continue;
@@ -328,32 +593,66 @@ int main(int argc, char **argv) {
                     } else {
                         status = kb_case_run_and_check(&prepared, &c, &r.check);
                         r.checked = status == KB_OK;
+                        kb_output_copy first;
+                        if (r.checked && o.determinism &&
+                            kb_case_copy_outputs(&c, &first) == KB_OK) {
+                            kb_check_result again;
+                            status = kb_case_run_and_check(&prepared, &c, &again);
+                            const bool same = status == KB_OK && kb_case_outputs_equal(&c, &first);
+                            kb_output_copy_free(&first);
+                            if (same) {
+                                r.deterministic = "yes";
+                            } else if (variant->nondeterministic) {
+                                r.deterministic = std::string("no (expected: ") +
+                                                  variant->nondeterministic + ")";
+                            } else {
+                                r.deterministic = "no";
+                                r.note += "NOT deterministic though the variant claims it; ";
+                                any_fail = true;
+                            }
+                        }
+                        if (r.checked && !npy_dir.empty() && b == 0) {
+                            const std::string prefix = std::string(variant->name) + "_t" +
+                                                       std::to_string(threads) + "_";
+                            if (!save_tensors(npy_dir, prefix, problem, c.args.tensor, true, why,
+                                              sizeof why)) {
+                                fprintf(stderr, "bench: %s\n", why);
+                                csv_failed = true;
+                            }
+                        }
                         r.verdict = r.check.pass ? "PASS" : "FAIL";
                         if (r.checked && !r.check.pass) {
                             any_fail = true;
-                            r.note = std::to_string(r.check.mismatches) +
-                                     " elements outside tolerance";
+                            r.note += std::to_string(r.check.mismatches) +
+                                      " elements outside tolerance";
                         }
                     }
                     if (status != KB_OK) {
                         r.verdict = "ERROR";
-                        r.note = std::string("run: ") + kb_status_name(status);
+                        r.note += std::string("run: ") + kb_status_name(status);
                         any_fail = true;
                     } else {
                         Stats stats;
                         std::string error;
                         r.reps = o.reps;
-                        if (time_variant(&prepared, &c, o, &stats, &error)) {
+                        if (time_variant(&prepared, &c, cold ? cold_copies : no_copies, o, &stats,
+                                         &error)) {
                             r.timed = true;
                             r.median_ms = stats.median * 1e3;
                             r.min_ms = stats.min * 1e3;
                             r.max_ms = stats.max * 1e3;
                             r.cv_pct = stats.cv_pct;
+                            for (size_t i = 0; i < stats.samples.size(); i++) {
+                                char one[32];
+                                snprintf(one, sizeof one, "%s%.6g", i ? ";" : "",
+                                         stats.samples[i] * 1e3);
+                                r.samples_ms += one;
+                            }
                             r.gflops = flops / stats.median * 1e-9;
                             r.gbps = kb_problem_min_bytes(&problem) / stats.median * 1e-9;
                         } else {
                             r.verdict = "ERROR";
-                            r.note = "timing: " + error;
+                            r.note += "timing: " + error;
                             any_fail = true;
                         }
                     }
@@ -368,21 +667,25 @@ int main(int argc, char **argv) {
                     if (r.timed) {
                         r.ratio_to_onednn = onednn_ms / r.median_ms;
                         r.ratio_to_openblas = openblas_ms / r.median_ms;
+                        if (!o.no_probe) set_roofline(&r, probes[t], flops,
+                                                      kb_problem_min_bytes(&problem));
                     }
                     print_row(r);
                     text += csv_line(info, o, r);
                 }
                 fflush(stdout);
+                _mm_setcsr(saved_csr); // the next reference runs without FTZ/DAZ
                 if (!text.empty() && kb_csv_append(csv_path.c_str(), text.c_str(), why,
                                                    sizeof why) != 0) {
                     fprintf(stderr, "bench: %s\n", why);
                     csv_failed = true;
                 }
             }
+            for (kb_case &copy : cold_copies) kb_case_free(&copy);
             kb_case_free(&c);
         }
     }
-    kb_shape_list_free(&shapes);
+
     if (csv_failed) return 1;
     if (any_fail) {
         fprintf(stderr, "bench: at least one row FAILED its check or reported an error\n");

@@ -151,6 +151,7 @@ kb_status kb_shapes_resolve(kb_kernel kernel, const char *spec, int64_t batch,
             }
         }
         if (status != KB_OK) {
+            kb_text_one_line(why);
             kb_shape_list_free(out);
             return status;
         }

@@ -41,6 +41,28 @@ void kb_ref_conv2d_bwd_weights_f64(const kb_conv2d_shape *shape, const double *s
                                    const double *diff_dst, double *diff_weights,
                                    double *diff_bias, double *magnitude_weights,
                                    double *magnitude_bias);
+/* pool2d (see reference/pool2d.c): src is only read for max (may be NULL for
+ * avg); diff_src is overwritten. */
+void kb_ref_pool2d_fwd_f64(const kb_pool2d_shape *shape, const double *src, double *dst,
+                           double *magnitude);
+void kb_ref_pool2d_bwd_f64(const kb_pool2d_shape *shape, const double *src,
+                           const double *diff_dst, double *diff_src, double *magnitude);
+
+/* softmax / softmax_xent (kernels/softmax/softmax.h). The class of row n, or
+ * -1 for an index label that is not an integer in [0, classes). */
+int64_t kb_ref_softmax_label_f64(const kb_softmax_shape *shape, const double *labels, int64_t n);
+/* y = softmax of each row; mag_y, row_max, row_sum (the row's max and sum of
+ * exp(x - max)) may be NULL. */
+void kb_ref_softmax_fwd_f64(const kb_softmax_shape *shape, const double *x, double *y,
+                            double *mag_y, double *row_max, double *row_sum);
+/* y and the loss; KB_ERR_INVALID on an index label out of range. Magnitude
+ * pointers may be NULL. */
+kb_status kb_ref_softmax_xent_fwd_f64(const kb_softmax_shape *shape, const double *x,
+                                      const double *labels, double *y, double *loss,
+                                      double *mag_y, double *mag_loss);
+/* dx = (y - T)/N; KB_ERR_INVALID on an index label out of range. */
+kb_status kb_ref_softmax_xent_bwd_f64(const kb_softmax_shape *shape, const double *y,
+                                      const double *labels, double *dx, double *mag);
 
 /* relu and sigmoid over `elems` elements (kernels/relu/problem.c,
  * kernels/sigmoid/problem.c); relu's outputs are exact, so it has no

@@ -1,7 +1,9 @@
 /* The agreement sweep every kernel's test runs: each registered variant of
  * the kernel, in each of its directions, on each descriptor, with integer and
  * real inputs, at 1 and 2 threads, against the reference (bench/check.h for
- * the rules), run twice on one prepared state (the timed loop reuses it). A
+ * the rules), run twice on one prepared state (the timed loop reuses it); the
+ * two runs must be bitwise equal unless the variant declares itself
+ * nondeterministic (kb_variant.nondeterministic). A
  * variant the CPU or the build cannot run is reported as skipped, with the
  * reason; absent variants (not in this build) are listed as skipped once. */
 #ifndef KB_TEST_AGREEMENT_H

@@ -53,6 +53,9 @@ expect_error "(descriptor: unexpected" --kernel conv2d --shape mb1ic3ih5oc3kh3xx
 expect_error "(src (mb*ic*ih*iw): more than 2^40" --kernel conv2d --shape mb16000000ic16000000ih16oc3kh1 "${csv[@]}"
 expect_error "(ih: 99999999999999999999999 exceeds" --kernel conv2d --shape mb1ic3ih99999999999999999999999oc3kh1 "${csv[@]}"
 expect_error "GiB" --kernel conv2d --shape mb1024ic1024ih256oc16kh1ph0 "${csv[@]}"
+expect_error "(algorithm: given twice" --kernel pool2d --shape max_mb1ic3ih5kh3_avg "${csv[@]}"
+expect_error "(oh: output size <= 0" --kernel pool2d --shape avg_mb1ic3ih5kh7 "${csv[@]}"
+expect_error "(ic: missing" --kernel pool2d --shape max_mb1ih5kh3 "${csv[@]}"
 expect_error "--threads: '0'" --kernel conv2d --threads 0 "${csv[@]}"
 expect_error "--threads: '-2'" --kernel conv2d --threads -2 "${csv[@]}"
 expect_error "--threads: 'two'" --kernel conv2d --threads two "${csv[@]}"
@@ -61,6 +64,10 @@ expect_error "--threads: '4-2'" --kernel conv2d --threads 4-2 "${csv[@]}"
 expect_error "--reps: '0'" --kernel conv2d --reps 0 "${csv[@]}"
 expect_error "--batch: '-1'" --kernel conv2d --batch -1 "${csv[@]}"
 expect_error "--min-time: 'x'" --kernel conv2d --min-time x "${csv[@]}"
+expect_error "(ic: missing" --kernel softmax --shape mb3 "${csv[@]}"
+expect_error "(onehot: softmax has no" --kernel softmax --shape mb3ic4onehot "${csv[@]}"
+expect_error "(delta: 1e-35 must be 0 or" --kernel softmax_xent --shape mb3ic4delta1e-35 "${csv[@]}"
+expect_error "--direction: 'bwd' is not a direction of softmax" --kernel softmax --direction bwd "${csv[@]}"
 expect_error "--csv: missing value" --kernel conv2d --csv
 # The flat-tensor kernels' descriptors (n<elems>, optim's rates).
 expect_error "(n: 0 must be >= 1)" --kernel relu --shape n0 "${csv[@]}"
@@ -69,6 +76,17 @@ expect_error "(lr: 0 must be a finite number > 0)" --kernel optim --shape n5lr0 
 expect_error "(t: 0 must be >= 1" --kernel optim --direction adam --shape n5t0 "${csv[@]}"
 expect_error "--direction: 'fwd' is not a direction of optim" --kernel optim --direction fwd "${csv[@]}"
 expect_error "--csv: directory" --kernel conv2d --csv "$work/no/such/dir/out.csv"
+expect_error "(descriptor: unexpected" --kernel conv2d --shape "$(printf 'mb1\nc3ih5oc3kh3')" "${csv[@]}"
+expect_error "--bind: 'spread'" --kernel conv2d --bind spread "${csv[@]}"
+expect_error "--bind: empty item" --kernel conv2d --bind compact, "${csv[@]}"
+expect_error "--direction: 'bwd' is not a direction of conv2d" --kernel conv2d --direction bwd "${csv[@]}"
+
+# --topology prints the summary and exits 0 without a kernel.
+if "$bench" --topology >"$work/topo" 2>&1 && grep -q "PUs" "$work/topo" && grep -q "^L" "$work/topo"; then
+    pass
+else
+    fail "--topology: $(cat "$work/topo")"
+fi
 
 # A file with another header is refused and left exactly as it was.
 printf 'a,b,c\n1,2,3\n' >"$work/other.csv"
@@ -99,7 +117,7 @@ else
 fi
 
 # A small real run: exit 0, one header, one PASS row per (shape, variant, threads).
-smoke=(--kernel conv2d --shape small --threads 1,2 --reps 2 --min-time 0.002 --csv "$work/smoke.csv")
+smoke=(--kernel conv2d --shape small --threads 1,2 --reps 2 --min-time 0.002 --no-probe --csv "$work/smoke.csv")
 if "$bench" "${smoke[@]}" >"$work/smoke.out" 2>&1; then pass; else fail "smoke run: $(tail -5 "$work/smoke.out")"; fi
 header_count=$(grep -c '^run_id,' "$work/smoke.csv")
 rows=$(($(wc -l <"$work/smoke.csv") - 1))
@@ -123,8 +141,19 @@ header_count=$(grep -c '^run_id,' "$work/smoke.csv")
 rows2=$(($(wc -l <"$work/smoke.csv") - 1))
 if [ "$header_count" -eq 1 ] && [ "$rows2" -eq $((rows + 5 * n_single)) ]; then pass; else fail "append: $header_count headers, $rows2 rows"; fi
 
+# pool2d end to end: every variant, both directions, on the tails set (one
+# PASS or SKIP row each, never FAIL).
+if "$bench" --kernel pool2d --shape tails --threads 1,2 --reps 1 --min-time 0.002 \
+    --csv "$work/pool.csv" >"$work/pool.out" 2>&1 &&
+    [ "$(tail -n +2 "$work/pool.csv" | grep -cE ',(PASS|SKIP),')" -gt 0 ] &&
+    ! tail -n +2 "$work/pool.csv" | grep -vqE ',(PASS|SKIP),'; then
+    pass
+else
+    fail "pool2d tails run: $(tail -5 "$work/pool.out")"
+fi
+
 # Skips: with the ISA capped, the avx2 rows are SKIP with the reason, never PASS.
-KB_MAX_ISA=scalar "$bench" --kernel conv2d --variant avx2 --shape small --threads 1 \
+KB_MAX_ISA=scalar "$bench" --kernel conv2d --variant avx2 --shape small --threads 1 --no-probe \
     --csv "$work/skip.csv" >"$work/skip.out" 2>&1
 rc=$?
 skips=$(grep -c ',SKIP,.*CPU lacks AVX2' "$work/skip.csv")
@@ -133,6 +162,96 @@ if [ "$rc" -eq 0 ] && [ "$skips" -eq $((5 * n_avx2)) ] && ! grep -q ',PASS,' "$w
     pass
 else
     fail "ISA skip: rc=$rc, $skips skip rows"
+fi
+
+# With the probes: every timed row carries the roofline, and it is
+# min(peak, intensity x bandwidth) of its own columns (to the printed digits).
+"$bench" --kernel conv2d --variant avx2 --direction fwd --shape mb1ic16ih14oc16oh14kh3ph1 \
+    --threads 1 --bind compact,none --reps 2 --min-time 0.002 --csv "$work/roof.csv" >"$work/roof.out" 2>&1
+rc=$?
+bad=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+    { peak = $col["peak_gflops"]; bw = $col["stream_gbps"]; ai = $col["arithmetic_intensity"];
+      roof = $col["roofline_gflops"]; pct = $col["pct_of_roofline"]; g = $col["gflops"];
+      want = (peak < ai * bw) ? peak : ai * bw;
+      if (!(peak > 0 && bw > 0 && roof > 0) || (roof - want) / want > 1e-3 || (want - roof) / want > 1e-3 ||
+          (pct - 100 * g / roof) > 0.1 || (100 * g / roof - pct) > 0.1 || $col["ftz_daz"] != "on")
+          print }' "$work/roof.csv" | wc -l)
+binds=$(tail -n +2 "$work/roof.csv" | cut -d, -f33 | sort -u | tr '\n' ' ')
+if [ "$rc" -eq 0 ] && [ "$bad" -eq 0 ] && [ "$binds" = "compact none " ]; then
+    pass
+else
+    fail "roofline columns: rc=$rc, $bad inconsistent rows, binds '$binds'"
+fi
+
+# --compare: a run against itself has no regression; a missing file is one line, exit 2.
+if "$bench" --compare "$work/smoke.csv" "$work/smoke.csv" >"$work/cmp.out" 2>&1 &&
+    grep -q "0 regressed" "$work/cmp.out"; then
+    pass
+else
+    fail "--compare self: $(tail -3 "$work/cmp.out")"
+fi
+expect_error "--compare: cannot read" --compare "$work/smoke.csv" "$work/none.csv"
+expect_error "--compare: needs two" --compare "$work/smoke.csv"
+expect_error "--threshold: 'x'" --compare "$work/smoke.csv" "$work/smoke.csv" --threshold x
+
+# --cache warm,cold: one row per cache state; cold is no faster than warm
+# for a small case that fits in cache (checked loosely: median ratio).
+"$bench" --kernel conv2d --variant avx2 --direction fwd --shape mb1ic16ih14oc16oh14kh3ph1 --threads 1 \
+    --cache warm,cold --reps 3 --min-time 0.01 --no-probe --csv "$work/cache.csv" >/dev/null 2>&1
+rc=$?
+states=$(tail -n +2 "$work/cache.csv" | cut -d, -f34 | tr '\n' ' ')
+if [ "$rc" -eq 0 ] && [ "$states" = "warm cold " ]; then pass; else fail "--cache: rc=$rc states '$states'"; fi
+expect_error "--cache: 'hot'" --kernel conv2d --cache hot "${csv[@]}"
+
+# --determinism records a verdict per checked row.
+"$bench" --kernel conv2d --shape small --threads 1,2 --reps 1 --min-time 0.001 --no-probe \
+    --determinism --csv "$work/det.csv" >/dev/null 2>&1
+rc=$?
+col=$(head -1 "$work/det.csv" | tr ',' '\n' | grep -n '^deterministic$' | cut -d: -f1)
+unset_rows=$(tail -n +2 "$work/det.csv" | cut -d, -f"$col" | grep -vc '^yes')
+if [ "$rc" -eq 0 ] && [ -n "$col" ] && [ "$unset_rows" -eq 0 ]; then
+    pass
+else
+    fail "--determinism: rc=$rc, column '$col', $unset_rows rows not 'yes'"
+fi
+
+# --save then --load on the same directory: the variants reproduce the saved
+# outputs bit for bit (same inputs, same code); a wrong shape is refused.
+one=(--kernel conv2d --direction fwd --shape mb1ic3ih5oc2oh5kh3ph1 --threads 1 --reps 1
+     --min-time 0.001 --no-probe --variant naive,avx2)
+case_dir="$work/npy/conv2d_fwd_mb1ic3ih5oc2oh5kh3ph1"
+if "$bench" "${one[@]}" --csv "$work/save.csv" --save "$work/npy" >/dev/null 2>&1 &&
+    [ -f "$case_dir/input_src.npy" ] && [ -f "$case_dir/reference_dst.npy" ] &&
+    [ -f "$case_dir/avx2_t1_dst.npy" ]; then
+    pass
+else
+    fail "--save did not write the case: $(ls -R "$work/npy" 2>&1 | head -5)"
+fi
+mkdir -p "$work/load"
+cp "$case_dir"/input_*.npy "$work/load/"
+if "$bench" "${one[@]}" --csv "$work/load.csv" --load "$work/load" >/dev/null 2>&1 &&
+    cmp -s "$work/load/avx2_t1_dst.npy" "$case_dir/avx2_t1_dst.npy" &&
+    cmp -s "$work/load/reference_dst.npy" "$case_dir/reference_dst.npy"; then
+    pass
+else
+    fail "--load did not reproduce the saved outputs"
+fi
+expect_error "needs (1, 3, 6, 6)" --kernel conv2d --direction fwd --shape mb1ic3ih6oc2oh6kh3ph1 \
+    --load "$work/load" "${csv[@]}"
+expect_error "input_diff_dst.npy" --kernel conv2d --direction bwd_data --shape mb1ic3ih5oc2oh5kh3ph1 \
+    --load "$work/load" "${csv[@]}"
+expect_error "exactly one --shape" --kernel conv2d --shape small --load "$work/load" "${csv[@]}"
+
+# softmax_xent's book set, both directions, one thread: every row PASS.
+"$bench" --kernel softmax_xent --shape book --threads 1 --reps 2 --min-time 0.002 --no-probe \
+    --csv "$work/xent.csv" >"$work/xent.out" 2>&1
+rc=$?
+rows=$(($(wc -l <"$work/xent.csv") - 1))
+not_pass=$(tail -n +2 "$work/xent.csv" | grep -vc ',PASS,')
+if [ "$rc" -eq 0 ] && [ "$rows" -gt 0 ] && [ "$not_pass" -eq 0 ]; then
+    pass
+else
+    fail "softmax_xent book: rc=$rc, $rows rows, $not_pass not PASS: $(tail -3 "$work/xent.out")"
 fi
 
 echo "$passed passed, $failed failed"

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "kernbench/kernbench.h"
+#include "shapes.h"
 #include "testing.h"
 
 int main(void) {
@@ -36,10 +37,23 @@ int main(void) {
                         strcmp(a->name, v->name) == 0),
                       "both present and absent");
             }
+            /* Each variant is asked about a problem of its own kernel: the
+             * first shape of the kernel's default set. */
+            kb_problem own = problem;
+            kb_shape_list shapes = {0};
+            const char *set = kb_shape_default_set(v->kernel);
+            if (v->kernel != KB_KERNEL_CONV2D) {
+                CHECK(set && kb_shapes_resolve(v->kernel, set, 0, &shapes, why, sizeof why) ==
+                                 KB_OK && shapes.count > 0,
+                      "no default shape for %s", kb_kernel_name(v->kernel));
+                if (shapes.count > 0) own = shapes.items[0].problem;
+            }
+            own.direction = v->direction;
+            kb_shape_list_free(&shapes);
             const char *why_not = "unset";
-            bool usable = kb_variant_usable(v, &problem, &why_not);
+            bool usable = kb_variant_usable(v, &own, &why_not);
             if (kb_cpu_has(v->required_isa)) {
-                CHECK(usable, "usable on this CPU for a plain 3x3 problem (%s)", why_not);
+                CHECK(usable, "usable on this CPU for a plain problem (%s)", why_not);
                 CHECK(why_not == NULL, "no reason when usable");
             } else {
                 CHECK(!usable, "ISA %s is missing, must be unusable", kb_isa_name(v->required_isa));

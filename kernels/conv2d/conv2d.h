@@ -2,6 +2,7 @@
 #ifndef KB_CONV2D_H
 #define KB_CONV2D_H
 
+#include "core/window.h"
 #include "kernbench/problem.h"
 
 kb_status kb_conv2d_validate(const kb_conv2d_shape *shape, char *why, size_t why_len);
@@ -17,8 +18,7 @@ void kb_conv2d_format(const kb_conv2d_shape *shape, char *buf, size_t buf_len);
  * effective kernel does not fit the padded input. */
 static inline int64_t kb_conv2d_out_size(int64_t in, int64_t kernel, int64_t stride, int64_t pad,
                                          int64_t dilation) {
-    int64_t span = in + 2 * pad - kb_conv2d_effective_kernel(kernel, dilation);
-    return span < 0 ? 0 : span / stride + 1;
+    return kb_window_out_size(in, kb_conv2d_effective_kernel(kernel, dilation), stride, pad);
 }
 
 #endif

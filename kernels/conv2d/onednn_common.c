@@ -4,6 +4,8 @@
 #include <assert.h>
 #include <string.h>
 
+#include "core/window.h"
+
 void kb_onednn_conv_dims_init(const kb_conv2d_shape *s, kb_onednn_conv_dims *d) {
     assert(s && d);
     memset(d, 0, sizeof *d);
@@ -17,12 +19,12 @@ void kb_onednn_conv_dims_init(const kb_conv2d_shape *s, kb_onednn_conv_dims *d) 
     d->strides[0] = s->stride_h, d->strides[1] = s->stride_w;
     d->dilates[0] = s->dilation_h, d->dilates[1] = s->dilation_w;
     d->pad_l[0] = s->pad_top, d->pad_l[1] = s->pad_left;
-    d->pad_r[0] = (s->out_height - 1) * s->stride_h +
-                  kb_conv2d_effective_kernel(s->kernel_h, s->dilation_h) - s->in_height -
-                  s->pad_top;
-    d->pad_r[1] = (s->out_width - 1) * s->stride_w +
-                  kb_conv2d_effective_kernel(s->kernel_w, s->dilation_w) - s->in_width -
-                  s->pad_left;
+    d->pad_r[0] = kb_window_pad_after(s->in_height, s->out_height,
+                                      kb_conv2d_effective_kernel(s->kernel_h, s->dilation_h),
+                                      s->stride_h, s->pad_top);
+    d->pad_r[1] = kb_window_pad_after(s->in_width, s->out_width,
+                                      kb_conv2d_effective_kernel(s->kernel_w, s->dilation_w),
+                                      s->stride_w, s->pad_left);
 }
 
 kb_status kb_onednn_conv_mds_init(const kb_onednn_conv_dims *d, kb_onednn_conv_mds *md) {

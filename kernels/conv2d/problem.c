@@ -167,6 +167,27 @@ static bool set_batch(kb_problem *p, int64_t batch) {
     return true;
 }
 
+static int arg_dims(const kb_problem *p, kb_arg arg, int64_t dims[KB_MAX_ARG_DIMS]) {
+    const kb_conv2d_shape *s = &p->conv2d;
+    const int64_t src[4] = {s->batch, s->in_channels, s->in_height, s->in_width};
+    const int64_t dst[4] = {s->batch, s->out_channels, s->out_height, s->out_width};
+    const int64_t weights[4] = {s->out_channels, s->in_channels, s->kernel_h, s->kernel_w};
+    const int64_t *from = NULL;
+    switch (arg) {
+    case KB_ARG_SRC:
+    case KB_ARG_DIFF_SRC: from = src; break;
+    case KB_ARG_DST:
+    case KB_ARG_DIFF_DST: from = dst; break;
+    case KB_ARG_WEIGHTS:
+    case KB_ARG_DIFF_WEIGHTS: from = weights; break;
+    case KB_ARG_BIAS:
+    case KB_ARG_DIFF_BIAS: dims[0] = s->out_channels; return 1;
+    default: return 0;
+    }
+    for (int i = 0; i < 4; i++) dims[i] = from[i];
+    return 4;
+}
+
 const kb_kernel_ops kb_conv2d_ops = {
     .kernel = KB_KERNEL_CONV2D,
     .directions = KB_DIRECTION_BIT(KB_DIR_FWD) | KB_DIRECTION_BIT(KB_DIR_BWD_DATA) |
@@ -179,4 +200,5 @@ const kb_kernel_ops kb_conv2d_ops = {
     .reduction_length = reduction_length,
     .flops = flops,
     .set_batch = set_batch,
+    .arg_dims = arg_dims,
 };

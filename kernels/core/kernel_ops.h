@@ -28,6 +28,9 @@ typedef struct kb_kernel_ops {
     bool (*fill)(const kb_problem *problem, kb_arg arg, float *data, size_t count, bool real,
                  uint64_t seed);
     bool (*set_batch)(kb_problem *problem, int64_t batch);
+    /* The tensor's true shape (C order), returns the number of dimensions;
+     * NULL = one dimension of arg_elems. */
+    int (*arg_dims)(const kb_problem *problem, kb_arg arg, int64_t dims[KB_MAX_ARG_DIMS]);
 } kb_kernel_ops;
 
 /* NULL when this build lacks the kernel. */

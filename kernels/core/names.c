@@ -16,6 +16,11 @@ const char *kb_status_name(kb_status status) {
     return "unknown status";
 }
 
+void kb_text_one_line(char *text) {
+    for (unsigned char *c = (unsigned char *)text; *c; c++)
+        if (*c < 0x20 || *c == 0x7f) *c = '?';
+}
+
 static const char *const kernel_names[KB_KERNEL_COUNT] = {
     "conv2d", "gemm", "affine", "softmax", "softmax_xent", "batchnorm", "pool2d", "relu",
     "sigmoid", "optim"};

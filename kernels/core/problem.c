@@ -40,7 +40,9 @@ kb_status kb_problem_validate(const kb_problem *problem, char *why, size_t why_l
                  kb_kernel_name(problem->kernel), kb_direction_name(problem->direction));
         return KB_ERR_INVALID;
     }
-    return ops->validate(problem, why, why_len);
+    const kb_status status = ops->validate(problem, why, why_len);
+    if (status != KB_OK) kb_text_one_line(why);
+    return status;
 }
 
 size_t kb_problem_arg_elems(const kb_problem *problem, kb_arg arg) {
@@ -112,6 +114,15 @@ void kb_problem_fill(const kb_problem *problem, kb_arg arg, float *data, size_t 
     kb_fill_values(data, count, real, seed);
 }
 
+int kb_problem_arg_dims(const kb_problem *problem, kb_arg arg, int64_t dims[KB_MAX_ARG_DIMS]) {
+    const kb_kernel_ops *ops = kb_kernel_ops_get(problem->kernel);
+    const size_t elems = kb_problem_arg_elems(problem, arg);
+    if (!ops || elems == 0) return 0;
+    if (ops->arg_dims) return ops->arg_dims(problem, arg, dims);
+    dims[0] = (int64_t)elems;
+    return 1;
+}
+
 bool kb_problem_set_batch(kb_problem *problem, int64_t batch) {
     const kb_kernel_ops *ops = kb_kernel_ops_get(problem->kernel);
     return ops && ops->set_batch && ops->set_batch(problem, batch);
@@ -128,7 +139,9 @@ kb_status kb_problem_parse(kb_kernel kernel, const char *descriptor, kb_problem 
     memset(problem, 0, sizeof *problem);
     problem->kernel = kernel;
     problem->direction = direction;
-    return ops->parse(descriptor, problem, why, why_len);
+    const kb_status status = ops->parse(descriptor, problem, why, why_len);
+    if (status != KB_OK) kb_text_one_line(why);
+    return status;
 }
 
 void kb_problem_format(const kb_problem *problem, char *buf, size_t buf_len) {

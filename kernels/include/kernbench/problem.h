@@ -107,12 +107,22 @@ typedef struct kb_batchnorm_shape {
 
 typedef enum kb_pool_algorithm {
     KB_POOL_MAX = 0,
-    KB_POOL_AVG_EXCLUDE_PAD, /* divisor: the taps inside the input */
+    KB_POOL_AVG_EXCLUDE_PAD, /* divisor: the taps inside the input (the default avg) */
     KB_POOL_AVG_INCLUDE_PAD, /* divisor: kernel_h * kernel_w */
 } kb_pool_algorithm;
 
 /* 2-D pooling, NCHW, padding as for conv2d (pad_top/pad_left, trailing padding
- * whatever the output size needs). */
+ * whatever the output size needs); padding taps are never read. Policies
+ * (kernels/pool2d/problem.c has the details):
+ *   max  the first maximum of the window in row-major order; NaN propagates
+ *        (a window holding a NaN gives NaN, bwd routes to its first NaN);
+ *        bwd adds each output gradient to that one input, so overlapping
+ *        windows (stride < kernel) accumulate;
+ *   avg  the sum of the taps inside the input over the divisor above; bwd
+ *        spreads diff_dst / divisor over those taps;
+ *   a window entirely in padding (pad >= kernel) gives -inf for max, 0 for
+ *   avg, and its gradient goes nowhere.
+ * fwd: src -> dst. bwd: diff_dst (and src for max) -> diff_src. */
 typedef struct kb_pool2d_shape {
     kb_pool_algorithm algorithm;
     int64_t batch, channels, in_height, in_width, out_height, out_width;
@@ -251,6 +261,11 @@ void kb_problem_fill(const kb_problem *problem, kb_arg arg, float *data, size_t 
  * deterministic for a seed (splitmix64). */
 void kb_fill_values(float *data, size_t count, bool real, uint64_t seed);
 uint64_t kb_random_next(uint64_t *state);
+/* The shape of tensor `arg` in C order (NCHW, OIHW, N x D, ...): returns the
+ * number of dimensions (0 for an unused tensor, or a scalar such as the loss
+ * — check kb_problem_arg_elems). */
+#define KB_MAX_ARG_DIMS 4
+int kb_problem_arg_dims(const kb_problem *problem, kb_arg arg, int64_t dims[KB_MAX_ARG_DIMS]);
 /* Sets the batch (mb) of the problem where the kernel has one; false when it
  * has none (bench --batch is then refused). */
 bool kb_problem_set_batch(kb_problem *problem, int64_t batch);

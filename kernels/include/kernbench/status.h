@@ -16,6 +16,10 @@ typedef enum kb_status {
 
 const char *kb_status_name(kb_status status);
 
+/* Error messages are one line: replaces every control character of `text`
+ * (a newline or tab echoed from the user's input) with '?'. */
+void kb_text_one_line(char *text);
+
 #ifdef __cplusplus
 }
 #endif

@@ -31,6 +31,10 @@ typedef struct kb_variant {
     kb_isa required_isa;
     const char *summary;  /* one line for --list */
     bool single_threaded; /* ignores ctx->threads; bench times it at 1 thread only */
+    /* NULL: two runs at the same thread count give bitwise-equal outputs (the
+     * tests hold every variant to it). Otherwise why they may not (atomics,
+     * dynamic scheduling, a library that does not promise it). */
+    const char *nondeterministic;
 
     /* Declines a problem it cannot compute, with a reason; NULL = all. */
     bool (*supports)(const kb_problem *problem, const char **why_not);

@@ -1,0 +1,132 @@
+/* benchdnn-style descriptor tokens: see descriptor.h. */
+#include "core/descriptor.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/window.h"
+#include "kernbench/problem.h"
+
+kb_status kb_desc_body_end(const char *descriptor, const char **body_end, char *why,
+                           size_t why_len) {
+    if (*descriptor == '\0') {
+        snprintf(why, why_len, "descriptor: empty");
+        return KB_ERR_INVALID;
+    }
+    /* No field name starts with 'n', so the first n" starts the name. */
+    const char *name = strstr(descriptor, "n\"");
+    if (!name) {
+        *body_end = descriptor + strlen(descriptor);
+        return KB_OK;
+    }
+    const char *close = strchr(name + 2, '"');
+    if (!close || close[1] != '\0') {
+        snprintf(why, why_len, "descriptor: bad name in '%s' (expected n\"...\" at the end)",
+                 descriptor);
+        return KB_ERR_INVALID;
+    }
+    *body_end = name;
+    return KB_OK;
+}
+
+kb_status kb_desc_parse_fields(const char *descriptor, const char *begin, const char *end,
+                               kb_desc_field *fields, int n_fields, char *why, size_t why_len) {
+    const char *c = begin;
+    while (c < end) {
+        if (*c == '_' || *c == ' ' || *c == '\t') {
+            c++;
+            continue;
+        }
+        /* No field name is a prefix of another, so the first match is the match. */
+        int field = -1;
+        for (int f = 0; f < n_fields && field < 0; f++) {
+            const size_t len = strlen(fields[f].name);
+            if ((size_t)(end - c) <= len || strncmp(c, fields[f].name, len) != 0) continue;
+            if (c[len] == '-') {
+                snprintf(why, why_len, "%s: negative value in '%s'", fields[f].name, descriptor);
+                return KB_ERR_INVALID;
+            }
+            if (isdigit((unsigned char)c[len])) field = f;
+        }
+        if (field < 0) {
+            snprintf(why, why_len, "descriptor: unexpected '%.8s' in '%s'", c, descriptor);
+            return KB_ERR_INVALID;
+        }
+        kb_desc_field *f = &fields[field];
+        c += strlen(f->name);
+        errno = 0;
+        char *stop;
+        const long long value = strtoll(c, &stop, 10);
+        if (errno == ERANGE || value > KB_MAX_DIM) {
+            snprintf(why, why_len, "%s: %.*s exceeds the limit %" PRId64, f->name, (int)(stop - c),
+                     c, KB_MAX_DIM);
+            return KB_ERR_INVALID;
+        }
+        if (f->given) {
+            snprintf(why, why_len, "%s: given twice in '%s'", f->name, descriptor);
+            return KB_ERR_INVALID;
+        }
+        f->value = value;
+        f->given = true;
+        c = stop;
+    }
+    return KB_OK;
+}
+
+kb_status kb_desc_window_axes(kb_desc_field *f, const kb_desc_axis axes[2], const char *descriptor,
+                              char *why, size_t why_len) {
+    enum { AXIS_FIELDS = 6 };
+    int index[2][AXIS_FIELDS];
+    bool any[2] = {false, false};
+    for (int a = 0; a < 2; a++) {
+        const kb_desc_axis *x = &axes[a];
+        const int i[AXIS_FIELDS] = {x->in, x->out, x->kernel, x->stride, x->pad, x->dilation};
+        for (int j = 0; j < AXIS_FIELDS; j++) {
+            index[a][j] = i[j];
+            if (i[j] >= 0) any[a] |= f[i[j]].given;
+        }
+    }
+    /* Square shorthand: an axis with no field at all copies the other one. */
+    for (int a = 0; a < 2; a++) {
+        if (any[a]) continue;
+        for (int j = 0; j < AXIS_FIELDS; j++) {
+            if (index[a][j] < 0) continue;
+            f[index[a][j]].value = f[index[1 - a][j]].value;
+            f[index[a][j]].given = f[index[1 - a][j]].given;
+        }
+    }
+    for (int a = 0; a < 2; a++) {
+        kb_desc_field *in = &f[axes[a].in], *out = &f[axes[a].out], *k = &f[axes[a].kernel],
+                      *s = &f[axes[a].stride], *p = &f[axes[a].pad];
+        const int64_t dilation = axes[a].dilation >= 0 ? f[axes[a].dilation].value : 0;
+        if (!in->given || !k->given) {
+            snprintf(why, why_len, "%s: missing in '%s'", in->given ? k->name : in->name,
+                     descriptor);
+            return KB_ERR_INVALID;
+        }
+        if (!s->given) s->value = 1;
+        if (s->value < 1) {
+            snprintf(why, why_len, "%s: %" PRId64 " must be >= 1", s->name, s->value);
+            return KB_ERR_INVALID;
+        }
+        const int64_t extent = kb_conv2d_effective_kernel(k->value, dilation);
+        if (!out->given) {
+            out->value = kb_window_out_size(in->value, extent, s->value, p->value);
+            if (out->value < 1) {
+                snprintf(why, why_len,
+                         "%s: output size <= 0 (%s%" PRId64 " with pad %" PRId64
+                         " is smaller than the effective kernel %" PRId64 ")",
+                         out->name, in->name, in->value, p->value, extent);
+                return KB_ERR_INVALID;
+            }
+        } else if (!p->given) {
+            const int64_t pad = ((out->value - 1) * s->value - in->value + extent) / 2;
+            p->value = pad < 0 ? 0 : pad;
+        }
+    }
+    return KB_OK;
+}

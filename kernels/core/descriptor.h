@@ -1,0 +1,50 @@
+/* benchdnn-style descriptor tokens, shared by the kernels' parsers: a sequence
+ * of <field><integer> tokens ("mb1ic64ih56"), optionally separated by '_' or
+ * blanks, optionally ending with n"name" (kept by the shape sets, ignored
+ * here). Errors are one line that starts with the field name (or
+ * "descriptor:"), as the CLI and the tests expect. */
+#ifndef KB_CORE_DESCRIPTOR_H
+#define KB_CORE_DESCRIPTOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kernbench/status.h"
+
+typedef struct kb_desc_field {
+    const char *name; /* letters, e.g. "mb"; no name may be a prefix of another */
+    int64_t value;
+    bool given;
+} kb_desc_field;
+
+/* Where the tokens of `descriptor` end: at its n"name" (checked to be the
+ * last thing in it) or at its end. Rejects an empty descriptor. */
+kb_status kb_desc_body_end(const char *descriptor, const char **body_end, char *why,
+                           size_t why_len);
+
+/* Parses the tokens in [begin, end) of `descriptor` into `fields` (values in
+ * [0, KB_MAX_DIM]; each field at most once; nothing else but separators).
+ * Messages quote the whole descriptor. */
+kb_status kb_desc_parse_fields(const char *descriptor, const char *begin, const char *end,
+                               kb_desc_field *fields, int n_fields, char *why, size_t why_len);
+
+/* One spatial axis of a sliding-window descriptor, as indices into the field
+ * array; dilation is -1 for kernels without one (dense windows). */
+typedef struct kb_desc_axis {
+    int in, out, kernel, stride, pad, dilation;
+} kb_desc_axis;
+
+/* benchdnn's defaults and inference for the two axes (h, then w):
+ *   - when no field of one axis is given, each copies its twin of the other
+ *     axis, so square problems name only the h fields;
+ *   - in and kernel are required; stride defaults to 1, dilation to 0;
+ *   - a missing output size is computed with the leading pad on both sides:
+ *     (i + 2p - ((k-1)(d+1)+1)) / s + 1, which must be >= 1;
+ *   - a missing pad with a given output size is computed:
+ *     ((o-1)s - i + ((k-1)(d+1)+1)) / 2, clamped at 0; otherwise it is 0.
+ * Consistency of a given output size is left to the kernel's validate. */
+kb_status kb_desc_window_axes(kb_desc_field *fields, const kb_desc_axis axes[2],
+                              const char *descriptor, char *why, size_t why_len);
+
+#endif

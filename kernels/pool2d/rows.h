@@ -1,0 +1,500 @@
+/* The row algorithm of the pool2d avx2, avx512 and omp variants, written once
+ * over the SIMD_* vector abstraction: a file includes one of simd_avx2.h,
+ * simd_avx512.h, simd_scalar.h and then this header, and gets its width.
+ *
+ * Vectors run across the output width of one output row of one NCHW plane,
+ * SIMD_WIDTH outputs at a time, the last chunk masked. The input columns of
+ * one tap for consecutive outputs are a plain load for stride 1, two loads
+ * and an even-lane permute for stride 2, and a masked gather otherwise.
+ * Vertical clipping is a shorter row range; windows hanging over the left or
+ * right edge read padded copies of their input rows (see "padded rows"), so
+ * no output takes a scalar path.
+ *
+ *   fwd max   lane-wise x86 max in row-major tap order (an equal later tap
+ *             never replaces the earlier one) plus a NaN mask, so a window
+ *             holding a NaN gives NaN;
+ *   fwd avg   float sum in row-major tap order over the divisor (the taps
+ *             inside, per column, or kh*kw). When the window is wider than
+ *             the output row (global pooling), vectors run along the window
+ *             instead and are summed across lanes at the end (another order,
+ *             same bound);
+ *   bwd max   the first maximum's plane offset per lane (kb_pool_max_replaces
+ *             as compare-and-blend), then its gradient added to diff_src with
+ *             scalar adds, outputs in row-major order;
+ *   bwd avg   per output row: shares diff_dst / divisor, spread along one
+ *             padded row buffer (each share over its kw taps), which is then
+ *             added to the kh input rows the windows cover.
+ * Backward runs one plane at a time into a zeroed diff_src plane that stays
+ * in cache while it accumulates.
+ *
+ * Threads: forward over (plane, output row) pairs, backward over planes
+ * (overlapping windows of one plane write the same inputs), static schedule,
+ * ctx->threads OpenMP threads; per-thread buffers in the workspace. Max bwd
+ * keeps plane offsets in int32 lanes: planes up to 2^31 - 1 elements. */
+#ifndef KB_POOL2D_ROWS_H
+#define KB_POOL2D_ROWS_H
+
+#ifndef SIMD_WIDTH
+#error "include pool2d/simd_avx2.h, simd_avx512.h or simd_scalar.h first"
+#endif
+
+#include <assert.h>
+#include <omp.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "kernbench/variant.h"
+#include "pool2d/pool2d.h"
+
+#define ROWS_INLINE static inline __attribute__((always_inline))
+
+/* n (1..SIMD_WIDTH) lanes p[0], p[stride], p[2 stride], ...; `readable` is
+ * how many floats from p on belong to the row, so the stride-2 full loads
+ * stay inside it. Stride is a constant where it matters (see callers). */
+ROWS_INLINE simd_vec load_strided(const float *p, int64_t stride, int n, int64_t readable) {
+    if (stride == 1) return n == SIMD_WIDTH ? SIMD_LOAD(p) : SIMD_LOADN(p, n);
+    if (stride == 2) {
+        if (n == SIMD_WIDTH && readable >= 2 * SIMD_WIDTH)
+            return SIMD_EVENS(SIMD_LOAD(p), SIMD_LOAD(p + SIMD_WIDTH));
+        const int lanes = 2 * n - 1; /* p[0] .. p[2n - 2] */
+        const simd_vec lo = lanes >= SIMD_WIDTH ? SIMD_LOAD(p) : SIMD_LOADN(p, lanes);
+        const simd_vec hi =
+            lanes > SIMD_WIDTH ? SIMD_LOADN(p + SIMD_WIDTH, lanes - SIMD_WIDTH) : SIMD_ZERO();
+        return SIMD_EVENS(lo, hi);
+    }
+    return SIMD_GATHERN(p, stride, n);
+}
+
+/* --- padded rows ------------------------------------------------------------- */
+
+/* Where an output row has windows hanging over the left or right edge, its
+ * input rows are first copied into per-thread padded rows (input column c at
+ * index c + pad_left, -inf around it for max, 0 for avg), and every output of
+ * the row runs the vector path on them; rows without such windows read src in
+ * place. -inf never wins a max over an input (ties keep the earlier tap, and
+ * an all-padding window is -inf, the policy), 0 adds nothing to a sum, and
+ * the avg divisor counts the taps inside the input per column. */
+static inline bool needs_padding(const kb_pool2d_shape *s) {
+    int64_t ow_first, ow_end;
+    kb_pool_interior(s->out_width, s->in_width, s->kernel_w, s->stride_w, s->pad_left, &ow_first,
+                     &ow_end);
+    return ow_first > 0 || ow_end < s->out_width;
+}
+
+/* Floats of one padded row: every window and the input, plus two vectors of
+ * slack so stride-2 loads of the last chunk may read whole vectors. */
+static inline int64_t padded_row_floats(const kb_pool2d_shape *s) {
+    const int64_t windows = (s->out_width - 1) * s->stride_w + s->kernel_w;
+    const int64_t input = s->pad_left + s->in_width;
+    return ((windows > input ? windows : input) + 2 * SIMD_WIDTH + 15) / 16 * 16;
+}
+
+/* Per-thread floats of the forward pass: the number of input columns inside
+ * each output's window (avg; whole vectors, 1 past the row) and the padded
+ * rows. Global averages (along_window) need neither. */
+static inline int64_t columns_floats(const kb_pool2d_shape *s) {
+    return ((s->out_width + SIMD_WIDTH - 1) / SIMD_WIDTH * SIMD_WIDTH + SIMD_WIDTH + 15) / 16 * 16;
+}
+static inline bool along_window(const kb_pool2d_shape *s) {
+    return s->algorithm != KB_POOL_MAX && s->kernel_w > s->out_width;
+}
+static inline size_t fwd_thread_floats(const kb_pool2d_shape *s) {
+    if (along_window(s)) return 0;
+    return (size_t)(columns_floats(s) +
+                    (needs_padding(s) ? s->kernel_h * padded_row_floats(s) : 0));
+}
+
+/* Fills every padded row with `fill` (the copies only overwrite the input
+ * columns), once per thread and run. */
+static inline void fill_padded_rows(const kb_pool2d_shape *s, float *rows, float fill) {
+    const int64_t n = s->kernel_h * padded_row_floats(s);
+    for (int64_t i = 0; i < n; i++) rows[i] = fill;
+}
+
+/* Copies input rows [h0, h1) of `plane` into the padded rows. */
+static inline void copy_padded_rows(const kb_pool2d_shape *s, const float *plane, int64_t h0,
+                                    int64_t h1, float *rows) {
+    const int64_t stride = padded_row_floats(s);
+    for (int64_t ih = h0; ih < h1; ih++)
+        memcpy(rows + (ih - h0) * stride + s->pad_left, plane + ih * s->in_width,
+               (size_t)s->in_width * sizeof *rows);
+}
+
+/* --- forward ----------------------------------------------------------------- */
+
+/* One output row from `rows` input rows at `base`, `row_stride` floats apart,
+ * each `row_len` floats long; output ow's window starts at column
+ * col0 + ow * stride_w of each. `inside` holds each output's column count. */
+ROWS_INLINE void fwd_chunks(const kb_pool2d_shape *s, const float *base, int64_t row_stride,
+                            int64_t rows, int64_t row_len, int64_t col0, const float *inside,
+                            float *out, int64_t stride_w) {
+    const int64_t kernel_w = s->kernel_w;
+    const bool max = s->algorithm == KB_POOL_MAX;
+    const bool include = s->algorithm == KB_POOL_AVG_INCLUDE_PAD;
+    const simd_vec rows_inside = SIMD_SET1((float)rows);
+    const simd_vec area = SIMD_SET1((float)(s->kernel_h * kernel_w));
+    for (int64_t ow = 0; ow < s->out_width; ow += SIMD_WIDTH) {
+        const int n = s->out_width - ow < SIMD_WIDTH ? (int)(s->out_width - ow) : SIMD_WIDTH;
+        const int64_t col = col0 + ow * stride_w;
+        simd_vec result;
+        if (max) {
+            simd_vec best = load_strided(base + col, stride_w, n, row_len - col);
+            simd_mask nan = SIMD_ISNAN(best);
+            for (int64_t r = 0; r < rows; r++)
+                for (int64_t q = r == 0; q < kernel_w; q++) {
+                    const simd_vec x = load_strided(base + r * row_stride + col + q, stride_w, n,
+                                                    row_len - col - q);
+                    best = SIMD_MAX(x, best);
+                    nan = SIMD_MASK_OR(nan, SIMD_ISNAN(x));
+                }
+            result = SIMD_SELECT(nan, best, SIMD_NAN());
+        } else {
+            simd_vec sum = SIMD_ZERO();
+            for (int64_t r = 0; r < rows; r++)
+                for (int64_t q = 0; q < kernel_w; q++)
+                    sum = SIMD_ADD(sum, load_strided(base + r * row_stride + col + q, stride_w, n,
+                                                     row_len - col - q));
+            result = SIMD_DIV(sum, include ? area : SIMD_MUL(rows_inside, SIMD_LOAD(inside + ow)));
+        }
+        if (n == SIMD_WIDTH)
+            SIMD_STORE(out + ow, result);
+        else
+            SIMD_STOREN(out + ow, result, n);
+    }
+}
+
+/* Output row oh of one plane. */
+ROWS_INLINE void fwd_row(const kb_pool2d_shape *s, const float *plane, float *out, int64_t oh,
+                         float *padded, const float *inside, int64_t stride_w) {
+    int64_t h0, h1;
+    kb_pool_window(oh, s->stride_h, s->pad_top, s->kernel_h, s->in_height, &h0, &h1);
+    if (h0 == h1) { /* every window of the row lies in the padding */
+        const float empty = s->algorithm == KB_POOL_MAX ? -INFINITY : 0.0f;
+        for (int64_t ow = 0; ow < s->out_width; ow++) out[ow] = empty;
+        return;
+    }
+    if (!padded) { /* every window inside horizontally: pad_left is 0 */
+        fwd_chunks(s, plane + h0 * s->in_width, s->in_width, h1 - h0, s->in_width, -s->pad_left,
+                   inside, out, stride_w);
+        return;
+    }
+    copy_padded_rows(s, plane, h0, h1, padded);
+    const int64_t row = padded_row_floats(s);
+    fwd_chunks(s, padded, row, h1 - h0, row, 0, inside, out, stride_w);
+}
+
+/* Average of window (oh, ow) with vectors along the window's rows, for
+ * windows wider than the output row (global pooling), where lanes across
+ * outputs would sit idle. A window spanning whole input rows is one
+ * contiguous run of floats. */
+ROWS_INLINE float avg_along_window(const kb_pool2d_shape *s, const float *plane, int64_t oh,
+                                   int64_t ow) {
+    int64_t h0, h1, w0, w1;
+    kb_pool_window(oh, s->stride_h, s->pad_top, s->kernel_h, s->in_height, &h0, &h1);
+    kb_pool_window(ow, s->stride_w, s->pad_left, s->kernel_w, s->in_width, &w0, &w1);
+    const int64_t divisor = kb_pool_divisor(s, h1 - h0, w1 - w0);
+    if (divisor == 0) return 0.0f;
+    const bool whole_rows = w0 == 0 && w1 == s->in_width;
+    const int64_t runs = whole_rows ? 1 : h1 - h0;
+    const int64_t run = whole_rows ? (h1 - h0) * s->in_width : w1 - w0;
+    simd_vec sum = SIMD_ZERO();
+    for (int64_t r = 0; r < runs; r++) {
+        const float *p = plane + (h0 + r) * s->in_width + w0;
+        for (int64_t i = 0; i < run; i += SIMD_WIDTH)
+            sum = SIMD_ADD(sum, run - i >= SIMD_WIDTH ? SIMD_LOAD(p + i)
+                                                      : SIMD_LOADN(p + i, (int)(run - i)));
+    }
+    return SIMD_HSUM(sum) / (float)divisor;
+}
+
+static inline size_t rows_fwd_workspace_bytes(const kb_problem *problem, const kb_context *ctx) {
+    return (size_t)ctx->threads * fwd_thread_floats(&problem->pool2d) * sizeof(float);
+}
+
+static inline kb_status rows_fwd_run(const kb_problem *problem, const kb_args *args,
+                                     const kb_context *ctx, void *state, void *workspace) {
+    (void)state;
+    assert(problem->kernel == KB_KERNEL_POOL2D && problem->direction == KB_DIR_FWD);
+    const kb_pool2d_shape *s = &problem->pool2d;
+    const float *src = args->tensor[KB_ARG_SRC];
+    float *dst = args->tensor[KB_ARG_DST];
+    const size_t thread_floats = fwd_thread_floats(s);
+    assert(src && dst && ctx->threads >= 1 && (workspace || thread_floats == 0));
+    const bool along = along_window(s), padding = needs_padding(s);
+    const int64_t planes = s->batch * s->channels;
+#pragma omp parallel num_threads(ctx->threads)
+    {
+        float *inside =
+            along ? NULL : (float *)workspace + (size_t)omp_get_thread_num() * thread_floats;
+        float *padded = along || !padding ? NULL : inside + columns_floats(s);
+        if (inside) {
+            for (int64_t ow = 0; ow < columns_floats(s); ow++) {
+                int64_t w0 = 0, w1 = 1; /* past the row: 1, a harmless divisor */
+                if (ow < s->out_width)
+                    kb_pool_window(ow, s->stride_w, s->pad_left, s->kernel_w, s->in_width, &w0,
+                                   &w1);
+                /* A window with no column inside sums padding zeros: +inf
+                 * makes its average 0 (the policy) instead of 0/0. */
+                inside[ow] = w1 > w0 ? (float)(w1 - w0) : INFINITY;
+            }
+        }
+        if (padded) fill_padded_rows(s, padded, s->algorithm == KB_POOL_MAX ? -INFINITY : 0.0f);
+#pragma omp for collapse(2) schedule(static)
+        for (int64_t p = 0; p < planes; p++)
+            for (int64_t oh = 0; oh < s->out_height; oh++) {
+                const float *plane = src + p * s->in_height * s->in_width;
+                float *out = dst + (p * s->out_height + oh) * s->out_width;
+                if (along) {
+                    for (int64_t ow = 0; ow < s->out_width; ow++)
+                        out[ow] = avg_along_window(s, plane, oh, ow);
+                    continue;
+                }
+                /* Constant strides 1 and 2 let load_strided fold to its fast path. */
+                switch (s->stride_w) {
+                case 1:
+                    fwd_row(s, plane, out, oh, padded, inside, 1);
+                    break;
+                case 2:
+                    fwd_row(s, plane, out, oh, padded, inside, 2);
+                    break;
+                default:
+                    fwd_row(s, plane, out, oh, padded, inside, s->stride_w);
+                    break;
+                }
+            }
+    }
+    return KB_OK;
+}
+
+/* --- backward, max --------------------------------------------------------------- */
+
+/* Gradients of output row oh of one plane, added at the first maxima. On
+ * padded rows a lane whose maximum is -inf may point at padding (a window of
+ * -inf inputs, or no input at all): those few lanes are redone by the scalar
+ * kb_pool2d_argmax_one, so ties with -inf inputs still go to the first one. */
+ROWS_INLINE void bwd_max_row(const kb_pool2d_shape *s, const float *plane, const float *grad,
+                             float *diff, int64_t oh, float *padded, int64_t stride_w) {
+    int64_t h0, h1;
+    kb_pool_window(oh, s->stride_h, s->pad_top, s->kernel_h, s->in_height, &h0, &h1);
+    if (h0 == h1) return; /* every window of the row is padding: gradients go nowhere */
+    const int64_t in_width = s->in_width, kernel_w = s->kernel_w;
+    const float *base = plane + h0 * in_width;
+    int64_t row_stride = in_width, col0 = -s->pad_left; /* pad_left is 0 when not padded */
+    if (padded) {
+        copy_padded_rows(s, plane, h0, h1, padded);
+        base = padded;
+        row_stride = padded_row_floats(s);
+        col0 = 0;
+    }
+    const simd_ivec lane_columns = SIMD_IOTA_TIMES(stride_w);
+    for (int64_t ow = 0; ow < s->out_width; ow += SIMD_WIDTH) {
+        const int n = s->out_width - ow < SIMD_WIDTH ? (int)(s->out_width - ow) : SIMD_WIDTH;
+        const int64_t col = col0 + ow * stride_w;           /* in `base`'s rows */
+        const int64_t in_col = ow * stride_w - s->pad_left; /* in the input's */
+        simd_vec best = load_strided(base + col, stride_w, n, row_stride - col);
+        simd_ivec at = SIMD_IADD(lane_columns, SIMD_ISET1(h0 * in_width + in_col));
+        for (int64_t r = 0; r < h1 - h0; r++)
+            for (int64_t q = r == 0; q < kernel_w; q++) {
+                const simd_vec x = load_strided(base + r * row_stride + col + q, stride_w, n,
+                                                row_stride - col - q);
+                const simd_mask replace = SIMD_REPLACES(x, best);
+                best = SIMD_SELECT(replace, best, x);
+                at = SIMD_ISELECT(
+                    replace, at,
+                    SIMD_IADD(lane_columns, SIMD_ISET1((h0 + r) * in_width + in_col + q)));
+            }
+        int32_t offsets[SIMD_WIDTH];
+        SIMD_ISTORE(offsets, at);
+        if (padded) {
+            float bests[SIMD_WIDTH];
+            SIMD_STORE(bests, best);
+            for (int i = 0; i < n; i++)
+                if (bests[i] == -INFINITY)
+                    offsets[i] = (int32_t)kb_pool2d_argmax_one(s, plane, oh, ow + i);
+        }
+        for (int i = 0; i < n; i++)
+            if (offsets[i] >= 0) diff[offsets[i]] += grad[ow + i];
+    }
+}
+
+/* --- backward, avg --------------------------------------------------------------- */
+
+/* Per-thread row buffers of avg bwd, in floats: the shares of one output row
+ * (rounded up to whole vectors, zero past the row) and the padded row the
+ * shares are spread over, which starts at column -pad_left and has room for
+ * whole-vector spreads past both the last window and the input row. */
+static inline int64_t bwd_avg_share_floats(const kb_pool2d_shape *s) {
+    return (s->out_width + SIMD_WIDTH - 1) / SIMD_WIDTH * SIMD_WIDTH + SIMD_WIDTH;
+}
+static inline int64_t bwd_avg_spread_floats(const kb_pool2d_shape *s) {
+    const int64_t windows = s->stride_w * bwd_avg_share_floats(s) + s->kernel_w + 2 * SIMD_WIDTH;
+    const int64_t input = s->pad_left + s->in_width + SIMD_WIDTH;
+    return windows > input ? windows : input;
+}
+static inline size_t bwd_avg_thread_floats(const kb_pool2d_shape *s) {
+    const int64_t floats = bwd_avg_share_floats(s) + bwd_avg_spread_floats(s);
+    return (size_t)((floats + 15) / 16 * 16); /* keeps every thread's slice 64-byte aligned */
+}
+
+/* The share of border output ow, whose window has `rows` rows inside. */
+ROWS_INLINE void border_share(const kb_pool2d_shape *s, const float *grad, float *share,
+                              int64_t rows, int64_t ow) {
+    int64_t w0, w1;
+    kb_pool_window(ow, s->stride_w, s->pad_left, s->kernel_w, s->in_width, &w0, &w1);
+    const int64_t divisor = kb_pool_divisor(s, rows, w1 - w0);
+    share[ow] = divisor ? grad[ow] / (float)divisor : 0.0f;
+}
+
+/* Gradients of output row oh of one plane, spread over their windows. */
+ROWS_INLINE void bwd_avg_row(const kb_pool2d_shape *s, const float *grad, float *diff, int64_t oh,
+                             int64_t ow_first, int64_t ow_end, float *share, float *spread) {
+    int64_t h0, h1;
+    kb_pool_window(oh, s->stride_h, s->pad_top, s->kernel_h, s->in_height, &h0, &h1);
+    if (h0 == h1) return;
+    const int64_t out_width = s->out_width, kernel_w = s->kernel_w, stride_w = s->stride_w;
+    if (out_width == 1 && ow_first == 0 && ow_end == 1 && kernel_w == s->in_width) {
+        /* One window spanning whole input rows (global pooling): its share
+         * goes to one contiguous run of diff_src. */
+        border_share(s, grad, share, h1 - h0, 0);
+        const simd_vec v = SIMD_SET1(share[0]);
+        float *d = diff + h0 * s->in_width;
+        const int64_t run = (h1 - h0) * s->in_width;
+        for (int64_t i = 0; i < run; i += SIMD_WIDTH) {
+            if (run - i >= SIMD_WIDTH)
+                SIMD_STORE(d + i, SIMD_ADD(SIMD_LOAD(d + i), v));
+            else
+                SIMD_STOREN(d + i, SIMD_ADD(SIMD_LOADN(d + i, (int)(run - i)), v), (int)(run - i));
+        }
+        return;
+    }
+    /* Shares: diff_dst / divisor; the divisor only varies on the border. */
+    for (int64_t ow = 0; ow < ow_first; ow++) border_share(s, grad, share, h1 - h0, ow);
+    for (int64_t ow = ow_end > ow_first ? ow_end : ow_first; ow < out_width; ow++)
+        border_share(s, grad, share, h1 - h0, ow);
+    const simd_vec divisor = SIMD_SET1((float)kb_pool_divisor(s, h1 - h0, kernel_w));
+    for (int64_t ow = ow_first; ow < ow_end; ow += SIMD_WIDTH) {
+        const int n = ow_end - ow < SIMD_WIDTH ? (int)(ow_end - ow) : SIMD_WIDTH;
+        const simd_vec g = n == SIMD_WIDTH ? SIMD_LOAD(grad + ow) : SIMD_LOADN(grad + ow, n);
+        if (n == SIMD_WIDTH)
+            SIMD_STORE(share + ow, SIMD_DIV(g, divisor));
+        else
+            SIMD_STOREN(share + ow, SIMD_DIV(g, divisor), n);
+    }
+    const int64_t shares = bwd_avg_share_floats(s) - SIMD_WIDTH; /* whole vectors */
+    memset(share + out_width, 0, (size_t)(shares + SIMD_WIDTH - out_width) * sizeof *share);
+
+    /* Spread: spread[ow * stride_w + q] += share[ow] for every tap q; index
+     * 0 is input column -pad_left. */
+    memset(spread, 0, (size_t)bwd_avg_spread_floats(s) * sizeof *spread);
+    if ((stride_w == 1 || stride_w == 2) && kernel_w <= out_width) {
+        for (int64_t q = 0; q < kernel_w; q++)
+            for (int64_t ow = 0; ow < shares; ow += SIMD_WIDTH) {
+                const simd_vec v = SIMD_LOAD(share + ow);
+                float *p = spread + ow * stride_w + q;
+                if (stride_w == 1) {
+                    SIMD_STORE(p, SIMD_ADD(SIMD_LOAD(p), v));
+                } else {
+                    simd_vec lo, hi;
+                    SIMD_INTERLEAVE_ZERO(v, &lo, &hi);
+                    SIMD_STORE(p, SIMD_ADD(SIMD_LOAD(p), lo));
+                    SIMD_STORE(p + SIMD_WIDTH, SIMD_ADD(SIMD_LOAD(p + SIMD_WIDTH), hi));
+                }
+            }
+    } else { /* wide windows or large strides: vectors along each window */
+        for (int64_t ow = 0; ow < out_width; ow++) {
+            const simd_vec v = SIMD_SET1(share[ow]);
+            float *p = spread + ow * stride_w;
+            for (int64_t q = 0; q < kernel_w; q += SIMD_WIDTH) {
+                const int n = kernel_w - q < SIMD_WIDTH ? (int)(kernel_w - q) : SIMD_WIDTH;
+                SIMD_STORE(p + q, SIMD_ADDN(SIMD_LOAD(p + q), v, n));
+            }
+        }
+    }
+    /* The input part of the spread row, added to every input row the
+     * windows of this output row cover. */
+    const float *row = spread + s->pad_left;
+    for (int64_t ih = h0; ih < h1; ih++) {
+        float *d = diff + ih * s->in_width;
+        for (int64_t iw = 0; iw < s->in_width; iw += SIMD_WIDTH) {
+            const int n = s->in_width - iw < SIMD_WIDTH ? (int)(s->in_width - iw) : SIMD_WIDTH;
+            if (n == SIMD_WIDTH)
+                SIMD_STORE(d + iw, SIMD_ADD(SIMD_LOAD(d + iw), SIMD_LOAD(row + iw)));
+            else
+                SIMD_STOREN(d + iw, SIMD_ADD(SIMD_LOADN(d + iw, n), SIMD_LOADN(row + iw, n)), n);
+        }
+    }
+}
+
+static inline bool rows_bwd_supports(const kb_problem *problem, const char **why_not) {
+    const kb_pool2d_shape *s = &problem->pool2d;
+    if (s->algorithm == KB_POOL_MAX && s->in_height * s->in_width > INT32_MAX) {
+        *why_not = "max bwd keeps plane offsets in int32 lanes: planes of at most 2^31-1 elements";
+        return false;
+    }
+    return true;
+}
+
+static inline size_t bwd_thread_floats(const kb_pool2d_shape *s) {
+    if (s->algorithm != KB_POOL_MAX) return bwd_avg_thread_floats(s);
+    return needs_padding(s) ? (size_t)(s->kernel_h * padded_row_floats(s)) : 0;
+}
+
+static inline size_t rows_bwd_workspace_bytes(const kb_problem *problem, const kb_context *ctx) {
+    return (size_t)ctx->threads * bwd_thread_floats(&problem->pool2d) * sizeof(float);
+}
+
+static inline kb_status rows_bwd_run(const kb_problem *problem, const kb_args *args,
+                                     const kb_context *ctx, void *state, void *workspace) {
+    (void)state;
+    assert(problem->kernel == KB_KERNEL_POOL2D && problem->direction == KB_DIR_BWD);
+    const kb_pool2d_shape *s = &problem->pool2d;
+    const bool max = s->algorithm == KB_POOL_MAX;
+    const float *src = args->tensor[KB_ARG_SRC];
+    const float *diff_dst = args->tensor[KB_ARG_DIFF_DST];
+    float *diff_src = args->tensor[KB_ARG_DIFF_SRC];
+    const size_t thread_floats = bwd_thread_floats(s);
+    assert(diff_dst && diff_src && (src || !max) && ctx->threads >= 1);
+    assert(workspace || thread_floats == 0);
+    int64_t ow_first, ow_end;
+    kb_pool_interior(s->out_width, s->in_width, s->kernel_w, s->stride_w, s->pad_left, &ow_first,
+                     &ow_end);
+    const int64_t planes = s->batch * s->channels;
+    const int64_t in_plane = s->in_height * s->in_width, out_plane = s->out_height * s->out_width;
+#pragma omp parallel num_threads(ctx->threads)
+    {
+        float *mine = thread_floats
+                          ? (float *)workspace + (size_t)omp_get_thread_num() * thread_floats
+                          : NULL;
+        float *share = max ? NULL : mine, *spread = max ? NULL : mine + bwd_avg_share_floats(s);
+        float *padded = max ? mine : NULL; /* NULL when no row needs padding */
+        if (padded) fill_padded_rows(s, padded, -INFINITY);
+#pragma omp for schedule(static)
+        for (int64_t p = 0; p < planes; p++) {
+            float *diff = diff_src + p * in_plane;
+            const float *grad = diff_dst + p * out_plane;
+            memset(diff, 0, (size_t)in_plane * sizeof *diff);
+            for (int64_t oh = 0; oh < s->out_height; oh++) {
+                const float *g = grad + oh * s->out_width;
+                if (!max) {
+                    bwd_avg_row(s, g, diff, oh, ow_first, ow_end, share, spread);
+                    continue;
+                }
+                const float *plane = src + p * in_plane;
+                switch (s->stride_w) {
+                case 1:
+                    bwd_max_row(s, plane, g, diff, oh, padded, 1);
+                    break;
+                case 2:
+                    bwd_max_row(s, plane, g, diff, oh, padded, 2);
+                    break;
+                default:
+                    bwd_max_row(s, plane, g, diff, oh, padded, s->stride_w);
+                    break;
+                }
+            }
+        }
+    }
+    return KB_OK;
+}
+
+#endif

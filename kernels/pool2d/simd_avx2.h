@@ -1,0 +1,81 @@
+/* The vector abstraction of pool2d/rows.h at 8 lanes (AVX2): tails are
+ * vmaskmovps loads and stores, which never touch the lanes masked off. Only
+ * for files compiled with -mavx2 (names containing "avx2"). */
+#ifndef KB_POOL2D_SIMD_AVX2_H
+#define KB_POOL2D_SIMD_AVX2_H
+
+#include <immintrin.h>
+#include <math.h>
+#include <stdint.h>
+
+#define SIMD_WIDTH 8
+#define SIMD_ISA KB_ISA_AVX2
+typedef __m256 simd_vec;
+typedef __m256i simd_ivec;
+typedef __m256 simd_mask; /* all-ones lanes */
+
+/* The first n lanes, 1 <= n <= 8, as an integer mask. */
+static inline __m256i simd_lanes(int n) {
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+#define SIMD_ZERO() _mm256_setzero_ps()
+#define SIMD_SET1(x) _mm256_set1_ps(x)
+#define SIMD_LOAD(p) _mm256_loadu_ps(p)
+#define SIMD_LOADN(p, n) _mm256_maskload_ps(p, simd_lanes(n))
+#define SIMD_STORE(p, v) _mm256_storeu_ps(p, v)
+#define SIMD_STOREN(p, v, n) _mm256_maskstore_ps(p, simd_lanes(n), v)
+#define SIMD_ADD(a, b) _mm256_add_ps(a, b)
+#define SIMD_ADDN(a, b, n) _mm256_add_ps(a, _mm256_and_ps(b, _mm256_castsi256_ps(simd_lanes(n))))
+#define SIMD_MUL(a, b) _mm256_mul_ps(a, b)
+#define SIMD_DIV(a, b) _mm256_div_ps(a, b)
+/* x86 max: b when a == b or either is NaN (so the earlier tap b stays). */
+#define SIMD_MAX(a, b) _mm256_max_ps(a, b)
+#define SIMD_ISNAN(v) _mm256_cmp_ps(v, v, _CMP_UNORD_Q)
+/* kb_pool_max_replaces per lane: !(x <= best) where best is not NaN. */
+#define SIMD_REPLACES(x, best)                                                                     \
+    _mm256_and_ps(_mm256_cmp_ps(x, best, _CMP_NLE_UQ), _mm256_cmp_ps(best, best, _CMP_ORD_Q))
+#define SIMD_MASK_OR(a, b) _mm256_or_ps(a, b)
+#define SIMD_SELECT(m, a, b) _mm256_blendv_ps(a, b, m) /* m ? b : a */
+#define SIMD_NAN() _mm256_set1_ps(NAN)
+
+static inline float simd_hsum(__m256 v) {
+    __m128 x = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    x = _mm_add_ps(x, _mm_movehl_ps(x, x));
+    x = _mm_add_ss(x, _mm_movehdup_ps(x));
+    return _mm_cvtss_f32(x);
+}
+/* Lanes 0, 2, 4, ... of the 16-lane concatenation lo:hi (stride-2 loads). */
+static inline __m256 simd_evens(__m256 lo, __m256 hi) {
+    /* lo0 lo2 hi0 hi2 | lo4 lo6 hi4 hi6, then the 64-bit pairs reordered 0 2 1 3. */
+    const __m256 t = _mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(2, 0, 2, 0));
+    return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(t), _MM_SHUFFLE(3, 1, 2, 0)));
+}
+/* v0 0 v1 0 ... v7 0 over 16 lanes (stride-2 spreads). */
+static inline void simd_interleave_zero(__m256 v, __m256 *lo, __m256 *hi) {
+    const __m256 a = _mm256_unpacklo_ps(v, _mm256_setzero_ps()); /* v0 0 v1 0 | v4 0 v5 0 */
+    const __m256 b = _mm256_unpackhi_ps(v, _mm256_setzero_ps()); /* v2 0 v3 0 | v6 0 v7 0 */
+    *lo = _mm256_permute2f128_ps(a, b, 0x20);
+    *hi = _mm256_permute2f128_ps(a, b, 0x31);
+}
+static inline __m256i simd_iota_times(int64_t k) {
+    return _mm256_mullo_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),
+                              _mm256_set1_epi32((int32_t)k));
+}
+/* p[0], p[stride], ... for the first n lanes. */
+static inline __m256 simd_gathern(const float *p, int64_t stride, int n) {
+    return _mm256_mask_i32gather_ps(_mm256_setzero_ps(), p, simd_iota_times(stride),
+                                    _mm256_castsi256_ps(simd_lanes(n)), 4);
+}
+#define SIMD_HSUM(v) simd_hsum(v)
+#define SIMD_EVENS(lo, hi) simd_evens(lo, hi)
+#define SIMD_INTERLEAVE_ZERO(v, lo, hi) simd_interleave_zero(v, lo, hi)
+#define SIMD_GATHERN(p, stride, n) simd_gathern(p, stride, n)
+#define SIMD_IOTA_TIMES(k) simd_iota_times(k)
+#define SIMD_ISET1(x) _mm256_set1_epi32((int32_t)(x))
+#define SIMD_IADD(a, b) _mm256_add_epi32(a, b)
+#define SIMD_ISELECT(m, a, b)                                                                      \
+    _mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(a), _mm256_castsi256_ps(b), m))
+#define SIMD_ISTORE(p, v) _mm256_storeu_si256((__m256i *)(p), v)
+
+#endif

@@ -1,0 +1,77 @@
+/* The vector abstraction of pool2d/rows.h at 16 lanes (AVX-512 F/BW/DQ/VL):
+ * tails are masked loads and stores, so nothing past a row is touched. Only
+ * for files compiled with the AVX-512 flags (names containing "avx512"). */
+#ifndef KB_POOL2D_SIMD_AVX512_H
+#define KB_POOL2D_SIMD_AVX512_H
+
+#include <immintrin.h>
+#include <math.h>
+#include <stdint.h>
+
+#define SIMD_WIDTH 16
+#define SIMD_ISA KB_ISA_AVX512
+typedef __m512 simd_vec;
+typedef __m512i simd_ivec;
+typedef __mmask16 simd_mask;
+
+/* The first n lanes, 1 <= n <= 16. */
+static inline __mmask16 simd_lanes(int n) {
+    return (__mmask16)((1u << n) - 1u);
+}
+
+#define SIMD_ZERO() _mm512_setzero_ps()
+#define SIMD_SET1(x) _mm512_set1_ps(x)
+#define SIMD_LOAD(p) _mm512_loadu_ps(p)
+#define SIMD_LOADN(p, n) _mm512_maskz_loadu_ps(simd_lanes(n), p)
+#define SIMD_STORE(p, v) _mm512_storeu_ps(p, v)
+#define SIMD_STOREN(p, v, n) _mm512_mask_storeu_ps(p, simd_lanes(n), v)
+#define SIMD_ADD(a, b) _mm512_add_ps(a, b)
+#define SIMD_ADDN(a, b, n) _mm512_mask_add_ps(a, simd_lanes(n), a, b)
+#define SIMD_MUL(a, b) _mm512_mul_ps(a, b)
+#define SIMD_DIV(a, b) _mm512_div_ps(a, b)
+/* x86 max: b when a == b or either is NaN (so the earlier tap b stays). */
+#define SIMD_MAX(a, b) _mm512_max_ps(a, b)
+#define SIMD_ISNAN(v) _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q)
+/* kb_pool_max_replaces per lane: !(x <= best) where best is not NaN. */
+#define SIMD_REPLACES(x, best)                                                                     \
+    _mm512_mask_cmp_ps_mask(_mm512_cmp_ps_mask(best, best, _CMP_ORD_Q), x, best, _CMP_NLE_UQ)
+#define SIMD_MASK_OR(a, b) ((simd_mask)((a) | (b)))
+#define SIMD_SELECT(m, a, b) _mm512_mask_mov_ps(a, m, b) /* m ? b : a */
+#define SIMD_NAN() _mm512_set1_ps(NAN)
+#define SIMD_HSUM(v) _mm512_reduce_add_ps(v)
+
+/* Lanes 0, 2, 4, ... of the 32-lane concatenation lo:hi (stride-2 loads). */
+static inline __m512 simd_evens(__m512 lo, __m512 hi) {
+    const __m512i even =
+        _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    return _mm512_permutex2var_ps(lo, even, hi);
+}
+/* v0 0 v1 0 ... v15 0 over 32 lanes (stride-2 spreads). */
+static inline void simd_interleave_zero(__m512 v, __m512 *lo, __m512 *hi) {
+    const __m512i first = _mm512_setr_epi32(0, 16, 1, 16, 2, 16, 3, 16, 4, 16, 5, 16, 6, 16, 7, 16);
+    const __m512i second =
+        _mm512_setr_epi32(8, 16, 9, 16, 10, 16, 11, 16, 12, 16, 13, 16, 14, 16, 15, 16);
+    *lo = _mm512_permutex2var_ps(v, first, _mm512_setzero_ps());
+    *hi = _mm512_permutex2var_ps(v, second, _mm512_setzero_ps());
+}
+static inline __m512i simd_iota_times(int64_t k) {
+    return _mm512_mullo_epi32(
+        _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+        _mm512_set1_epi32((int32_t)k));
+}
+/* p[0], p[stride], ... for the first n lanes (stride * 15 fits int32: strides
+ * are at most KB_MAX_DIM = 2^24). */
+static inline __m512 simd_gathern(const float *p, int64_t stride, int n) {
+    return _mm512_mask_i32gather_ps(_mm512_setzero_ps(), simd_lanes(n), simd_iota_times(stride), p,
+                                    4);
+}
+#define SIMD_EVENS(lo, hi) simd_evens(lo, hi)
+#define SIMD_INTERLEAVE_ZERO(v, lo, hi) simd_interleave_zero(v, lo, hi)
+#define SIMD_GATHERN(p, stride, n) simd_gathern(p, stride, n)
+#define SIMD_IOTA_TIMES(k) simd_iota_times(k)
+#define SIMD_ISET1(x) _mm512_set1_epi32((int32_t)(x))
+#define SIMD_IADD(a, b) _mm512_add_epi32(a, b)
+#define SIMD_ISELECT(m, a, b) _mm512_mask_mov_epi32(a, m, b) /* m ? b : a */
+#define SIMD_ISTORE(p, v) _mm512_storeu_si512((void *)(p), v)
+
+#endif

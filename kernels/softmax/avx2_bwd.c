@@ -1,0 +1,50 @@
+/* softmax_xent backward, AVX2: dx = y * (1/N) by vectors with the label lane
+ * replaced by (y_t - 1) * (1/N) in its vector, rows over ctx->threads OpenMP
+ * threads. ISA: AVX2 + FMA. */
+#include "softmax/simd_avx2.h"
+
+static void row_bwd_avx2(const kb_softmax_rows *r, int64_t n, int64_t t) {
+    const int64_t classes = r->shape->classes;
+    const float *y = r->y_in + n * classes;
+    float *dx = r->dx + n * classes;
+    if (t < 0) t = kb_argmax_avx2(kb_softmax_onehot_row(r, n), classes);
+    const float inv = 1.0f / (float)r->shape->batch;
+    const __m256 vinv = _mm256_set1_ps(inv);
+    const __m256 label_value = _mm256_set1_ps((y[t] - 1.0f) * inv);
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    int64_t j = 0;
+    for (; j + 8 <= classes; j += 8) {
+        __m256 v = _mm256_mul_ps(_mm256_loadu_ps(y + j), vinv);
+        if (t >= j && t < j + 8) {
+            const __m256 at = _mm256_castsi256_ps(
+                _mm256_cmpeq_epi32(lane, _mm256_set1_epi32((int)(t - j))));
+            v = _mm256_blendv_ps(v, label_value, at);
+        }
+        _mm256_storeu_ps(dx + j, v);
+    }
+    if (j < classes) {
+        const __m256i valid = kb_mask8(classes - j);
+        __m256 v = _mm256_mul_ps(_mm256_maskload_ps(y + j, valid), vinv);
+        if (t >= j) {
+            const __m256 at = _mm256_castsi256_ps(
+                _mm256_cmpeq_epi32(lane, _mm256_set1_epi32((int)(t - j))));
+            v = _mm256_blendv_ps(v, label_value, at);
+        }
+        _mm256_maskstore_ps(dx + j, valid, v);
+    }
+}
+
+static kb_status avx2_bwd(const kb_problem *problem, const kb_args *args, const kb_context *ctx,
+                          void *state, void *workspace) {
+    (void)state, (void)workspace;
+    return kb_softmax_bwd_drive(problem, args, ctx, row_bwd_avx2, true);
+}
+
+const kb_variant kb_softmax_xent_bwd__avx2_variant = {
+    .name = "avx2",
+    .kernel = KB_KERNEL_SOFTMAX_XENT,
+    .direction = KB_DIR_BWD,
+    .required_isa = KB_ISA_AVX2,
+    .summary = "AVX2 dx = y/N with the label lane fixed in its vector, threads over rows",
+    .run = avx2_bwd,
+};

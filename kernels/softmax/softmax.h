@@ -1,0 +1,185 @@
+/* softmax and softmax_xent internals shared by the problem code and the
+ * variants: the exp polynomial every hand-written vector exp evaluates, the
+ * label rules, and the row drivers that thread the rows and reduce the loss.
+ *
+ * Formulas (X, Y: N x M row-major; t_n the class of row n):
+ *   softmax       y[n,j] = exp(x[n,j] - m_n) / S_n,  m_n = max_j x[n,j],
+ *                 S_n = sum_j exp(x[n,j] - m_n)
+ *   xent fwd      Y as above and, with delta > 0 (the book's 1e-7),
+ *                 L = -(1/N) sum_n log(y[n,t_n] + delta);
+ *                 with delta = 0 the exact loss, computed as a log-softmax,
+ *                 L = (1/N) sum_n (log S_n - (x[n,t_n] - m_n)), which stays
+ *                 finite when y[n,t_n] underflows in float (the log of a
+ *                 float y would be inf there; the reference does the same)
+ *   xent bwd      dX = (Y - T) / N, T the one-hot matrix of the t_n.
+ *
+ * Labels: N class indices stored as floats, or (one_hot) an N x M matrix
+ * whose row argmax is the class (first maximum wins). Index labels are checked
+ * at run time before any output is written: a value that is not an integer in
+ * [0, M) (NaN included) makes run() return KB_ERR_INVALID. That check reads
+ * the N labels once, which every variant reads anyway (cost N loads against
+ * the 2*N*M of the tensors). A one-hot matrix is never invalid: the argmax of
+ * any row is a class in range. */
+#ifndef KB_SOFTMAX_H
+#define KB_SOFTMAX_H
+
+#include <math.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kernbench/problem.h"
+#include "kernbench/variant.h"
+
+/* The accuracy contract of the elementary functions a variant may use: exp
+ * and log with a relative error of at most this many FLT_EPSILON (libm's
+ * expf/logf are within 1; the project's polynomial exp below measures 0.64,
+ * see kernels/softmax/problem.c). The tolerances of problem.c are derived
+ * from it. */
+#define KB_SOFTMAX_MATH_ULPS 4
+
+/* The book's delta inside the log of the loss (the default of a descriptor
+ * without a delta field). */
+#define KB_SOFTMAX_DEFAULT_DELTA 1e-7f
+/* The smallest positive delta accepted: a float y[n,t] may be flushed to 0
+ * when below 4 * FLT_MIN (see problem.c), which moves log(y + delta) by at
+ * most 4 * FLT_MIN / delta; from 1e-30 on that is below float resolution. */
+#define KB_SOFTMAX_MIN_DELTA 1e-30f
+
+/* --- exp(x) = 2^n * e^r, n = round(x / ln 2), r = x - n ln 2 ------------------
+ * Cody-Waite reduction with a two-part ln 2 evaluated with FMA: for
+ * |n| < 2^24 the first step x - n*LN2_HI is exact (both terms are multiples of
+ * 2^-24 once |x| >= 0.5 and the difference is below 1), the second rounds
+ * once, so |r| <= ln2/2 + tiny with an error of about 0.35 ulp of 1.
+ * e^r on [-ln2/2, ln2/2]: 1 + r + C2 r^2 + ... + C6 r^6, coefficients fitted
+ * (minimax in relative error, each rounded to float in turn and the rest
+ * refitted) for this project; approximation error 3.1e-9 = 0.03 FLT_EPSILON,
+ * the rest is the float Horner evaluation. */
+#define KB_EXP_LOG2E 0x1.715476p+0f
+#define KB_EXP_LN2_HI 0x1.62e430p-1f
+#define KB_EXP_LN2_LO (-0x1.05c610p-29f)
+#define KB_EXP_C2 0x1.fffffcp-2f
+#define KB_EXP_C3 0x1.555492p-3f
+#define KB_EXP_C4 0x1.5558acp-5f
+#define KB_EXP_C5 0x1.12397cp-7f
+#define KB_EXP_C6 0x1.6a5198p-10f
+/* The two-pass variant works on unshifted logits up to this magnitude: the
+ * float product x * log2(e) that picks n is then within 2^-7 of exact, so r
+ * stays within ln2/2 + 0.006 of the polynomial's interval. Rows with larger
+ * logits take the three-pass path. */
+#define KB_SOFTMAX_TWO_PASS_MAX_ABS 0x1p16f
+/* Below this exp(x) < 2^-126.5 (n = -127): flushed to 0 by the AVX2 exp,
+ * whose scale 2^n is built from exponent bits (biased exponent 0 = 0.0). */
+#define KB_EXP_AVX2_MIN_ARG (-88.0f)
+/* Below this exp(x) < 2^-150 rounds to 0 in float anyway; clamping keeps the
+ * reduction's n far from integer overflow for any input. */
+#define KB_EXP_MIN_ARG (-110.0f)
+
+/* The vector exps on arrays (exp_avx2.c, exp_avx512.c), for the accuracy
+ * test; call only when the CPU has the ISA. kb_softmax_exp_*: e^x for x <= 0
+ * as the three-pass rows use it; kb_softmax_exp_pn_avx512: the two-pass
+ * form e^x = p * 2^n for |x| <= KB_SOFTMAX_TWO_PASS_MAX_ABS. */
+void kb_softmax_exp_avx2(const float *x, float *y, size_t count);
+void kb_softmax_exp_avx512(const float *x, float *y, size_t count);
+void kb_softmax_exp_pn_avx512(const float *x, float *p, float *n, size_t count);
+
+/* --- labels ---------------------------------------------------------------- */
+
+/* Whether every index label is an integer in [0, classes). */
+static inline bool kb_softmax_index_labels_valid(const kb_softmax_shape *s,
+                                                 const float *labels) {
+    const float classes = (float)s->classes; /* exact: classes <= 2^24 */
+    bool ok = true;
+    for (int64_t n = 0; n < s->batch; n++) {
+        const float t = labels[n];
+        /* NaN fails the range test; a fraction fails the round trip. */
+        ok &= t >= 0.0f && t < classes && (float)(int64_t)t == t;
+    }
+    return ok;
+}
+
+/* First index of the row maximum (a NaN never wins). */
+static inline int64_t kb_softmax_argmax(const float *row, int64_t classes) {
+    int64_t best = 0;
+    for (int64_t j = 1; j < classes; j++)
+        if (row[j] > row[best]) best = j;
+    return best;
+}
+
+/* The class of row n (index labels must have been validated). */
+static inline int64_t kb_softmax_label(const kb_softmax_shape *s, const float *labels,
+                                       int64_t n) {
+    return s->one_hot ? kb_softmax_argmax(labels + n * s->classes, s->classes)
+                      : (int64_t)labels[n];
+}
+
+/* --- row drivers --------------------------------------------------------------
+ * The threaded variants process whole rows: a contiguous block of rows per
+ * thread (rows cost the same), so no two threads touch one output row. The
+ * loss terms of a thread are summed in double (kb_softmax_loss_part) into
+ * its own slot of the workspace, and the slots are added in thread order
+ * after the parallel region: race-free, and the same result for the same
+ * thread count. With one thread no parallel region is opened (it costs about
+ * a microsecond, more than a 1000-class row). */
+
+typedef struct kb_softmax_rows {
+    const kb_softmax_shape *shape;
+    const float *x;      /* fwd: src */
+    const float *labels; /* NULL for plain softmax */
+    float *y;            /* fwd: dst */
+    const float *y_in;   /* bwd: the saved dst (Y) */
+    float *dx;           /* bwd: diff_src */
+    bool loss;           /* fwd: compute the loss term of each row */
+} kb_softmax_rows;
+
+/* The label of row n when one_hot is false; for one-hot labels the row
+ * function gets the label row (labels + n * classes) and takes its argmax
+ * itself, vectorised where it can. */
+static inline const float *kb_softmax_onehot_row(const kb_softmax_rows *r, int64_t n) {
+    return r->shape->one_hot ? r->labels + n * r->shape->classes : NULL;
+}
+
+/* A row's loss term as offset - log(factor): the driver multiplies the
+ * factors of a thread's rows (renormalising the exponent every few rows)
+ * and takes one log per thread instead of one per row, which for the book's
+ * 10 classes is most of a row's time. The product rounds once per row in
+ * double (relative 2^-53): far below float resolution. */
+typedef struct kb_softmax_loss_part {
+    double factor; /* in [2^-126, 2^128]: y_t + delta with delta >= 1e-30,
+                      1/S >= 2^-24, a normal y_t (oneDNN's delta-0 loss) */
+    double offset;
+} kb_softmax_loss_part;
+
+#define KB_SOFTMAX_NO_LOSS ((kb_softmax_loss_part){1.0, 0.0})
+
+/* fwd: writes y of row n and returns its loss term (KB_SOFTMAX_NO_LOSS
+ * without loss). */
+typedef kb_softmax_loss_part kb_softmax_fwd_row_fn(const kb_softmax_rows *r, int64_t n);
+/* bwd: writes dx of row n for class t. */
+typedef void kb_softmax_bwd_row_fn(const kb_softmax_rows *r, int64_t n, int64_t t);
+
+/* Bytes of workspace the drivers need (one cache line per thread). */
+size_t kb_softmax_workspace_bytes(const kb_problem *problem, const kb_context *ctx);
+
+/* Validates the labels, runs `row` over every row with ctx->threads threads,
+ * writes the loss (softmax_xent). */
+kb_status kb_softmax_fwd_drive(const kb_problem *problem, const kb_args *args,
+                               const kb_context *ctx, void *workspace,
+                               kb_softmax_fwd_row_fn *row);
+/* Validates the labels and runs `row` over every row (class found by
+ * kb_softmax_label when `argmax_in_row` is false, else t = -1 and the row
+ * function takes the argmax of kb_softmax_onehot_row itself). */
+kb_status kb_softmax_bwd_drive(const kb_problem *problem, const kb_args *args,
+                               const kb_context *ctx, kb_softmax_bwd_row_fn *row,
+                               bool argmax_in_row);
+
+/* The loss term of one row from its float results (standard three-pass
+ * variants): -log(y_t + delta), or with delta = 0 log S - (x_t - m) =
+ * -log(1/S) - (x_t - m), in double. */
+static inline kb_softmax_loss_part kb_softmax_loss_term(float delta, float y_t, float sum,
+                                                        float x_t, float max) {
+    if (delta > 0.0f) return (kb_softmax_loss_part){(double)y_t + (double)delta, 0.0};
+    return (kb_softmax_loss_part){1.0 / (double)sum, -((double)x_t - (double)max)};
+}
+
+#endif

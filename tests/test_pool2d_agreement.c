@@ -1,0 +1,43 @@
+/* Every registered pool2d variant, forward and backward, against the
+ * reference, for all three algorithms on each geometry of the table: odd and
+ * prime sizes, windows hanging over every edge, windows entirely in padding,
+ * stride below, equal to and above the kernel, 1x1, the kernel as large as
+ * the image, and output widths one below, at and one above the vector widths
+ * (8 and 16) for strides 1, 2 (the even/odd split) and 3, 4 (gathers).
+ * Integer inputs (many ties: max bwd must route each one to the first
+ * maximum, like the reference) must match exactly for max; real inputs within
+ * the bounds in kernels/pool2d/problem.c (max fwd: exactly). Threads 1 and 2. */
+#include "agreement.h"
+
+#define ALL_ALGORITHMS(geometry) "max_" geometry, "avg_" geometry, "avg_incl_" geometry
+
+static const char *const shapes[] = {
+    ALL_ALGORITHMS("mb1ic1ih1kh1"),                     /* the tiny case */
+    ALL_ALGORITHMS("mb2ic3ih5kh2sh2"),                  /* odd: last row and column unused */
+    ALL_ALGORITHMS("mb1ic2ih7kh3sh2ph1"),               /* ResNet's pool, small */
+    ALL_ALGORITHMS("mb3ic5ih13iw11kh3kw2sh2sw1ph1pw0"), /* primes, non-square */
+    ALL_ALGORITHMS("mb1ic2ih9iw11kh3kw4sh1sw2ph1pw2"),  /* stride < kernel: overlaps */
+    ALL_ALGORITHMS("mb1ic2ih10iw11kh2kw2sh3sw4"),       /* stride > kernel: gaps */
+    ALL_ALGORITHMS("mb1ic3ih5iw6kh1kw1"),               /* 1x1 */
+    ALL_ALGORITHMS("mb1ic3ih5kh1sh2"),                  /* 1x1 stride 2 */
+    ALL_ALGORITHMS("mb2ic5ih7kh7"),                     /* global (ResNet's avg pool, small) */
+    ALL_ALGORITHMS("mb1ic3ih6iw9kh6kw9"),               /* global, non-square */
+    ALL_ALGORITHMS("mb1ic2ih6kh4ph3"),                  /* pad 3 of kernel 4: one-tap windows */
+    ALL_ALGORITHMS("mb1ic2ih3kh2ph2"),                  /* pad >= kernel: empty windows */
+    ALL_ALGORITHMS("mb1ic1ih2iw3kh4kw5ph2pw3"),         /* kernel larger than the input */
+    ALL_ALGORITHMS("mb1ic2ih3iw9kh2kw2"),               /* ow 8, stride 1 */
+    ALL_ALGORITHMS("mb1ic2ih3iw18kh2kw2"),              /* ow 17 */
+    ALL_ALGORITHMS("mb1ic2ih3iw34kh2kw2"),              /* ow 33 */
+    ALL_ALGORITHMS("mb1ic2ih4iw30kh2kw2sh2sw2"),        /* ow 15, stride 2 */
+    ALL_ALGORITHMS("mb1ic2ih4iw32kh2kw2sh2sw2"),        /* ow 16 */
+    ALL_ALGORITHMS("mb1ic2ih4iw66kh2kw2sh2sw2"),        /* ow 33 */
+    ALL_ALGORITHMS("mb1ic2ih5iw33kh3kw3sh2sw2ph1pw1"),  /* ow 17, 3x3 stride 2 */
+    ALL_ALGORITHMS("mb1ic2ih7iw50kh3kw3sh3sw3ph1pw1"),  /* ow 17, stride 3 */
+    ALL_ALGORITHMS("mb1ic2ih7iw40kh5kw5sh4sw4ph2pw2"),  /* stride 4 */
+    ALL_ALGORITHMS("mb2ic16ih20kh3sh2ph1"),             /* 32 planes over 2 threads */
+    ALL_ALGORITHMS("mb2ic30ih24oh12kh2sh2"),            /* the book's pool, 2 images */
+};
+
+int main(void) {
+    return kb_agreement_run(KB_KERNEL_POOL2D, shapes, sizeof shapes / sizeof shapes[0]);
+}

@@ -1,0 +1,31 @@
+/* Every registered softmax variant against the reference (bench/check.h,
+ * tolerances derived in kernels/softmax/problem.c), integer and real inputs,
+ * 1 and 2 threads, on shapes that hit every edge: M = 1, N = 1, M one below,
+ * at and one above multiples of 8 and 16, rows longer than 4096, rows that
+ * start at every alignment (M = 1001 over 13 rows). Then edited inputs: logits of +-1e4,
+ * logits spread over [-60, 60) (subnormal and flushed outputs), logits
+ * around 3e6 (the two-pass variant's three-pass fallback), constant rows. */
+#include "softmax_cases.h"
+
+static const char *const shapes[] = {
+    "mb1ic1",    "mb3ic1",    "mb1ic2",   "mb2ic7",   "mb3ic8",    "mb2ic9",
+    "mb5ic15",   "mb3ic16",   "mb2ic17",  "mb4ic31",  "mb2ic32",   "mb3ic33",
+    "mb2ic63",   "mb2ic64",   "mb3ic65",  "mb7ic100", "mb100ic10", "mb1ic1000",
+    "mb13ic1001", "mb1ic4099",  "mb3ic5000",
+};
+
+int main(void) {
+    softmax_check_edited(KB_KERNEL_SOFTMAX, KB_DIR_FWD, "mb5ic37", "logits +-1e4",
+                         edit_huge_logits);
+    softmax_check_edited(KB_KERNEL_SOFTMAX, KB_DIR_FWD, "mb1ic1", "logit 1e4", edit_huge_logits);
+    softmax_check_edited(KB_KERNEL_SOFTMAX, KB_DIR_FWD, "mb6ic129", "logits in [-60, 60)",
+                         edit_wide_logits);
+    softmax_check_edited(KB_KERNEL_SOFTMAX, KB_DIR_FWD, "mb3ic50", "logits around 3e6",
+                         edit_offset_logits);
+    softmax_check_edited(KB_KERNEL_SOFTMAX, KB_DIR_FWD, "mb4ic19", "constant rows",
+                         edit_equal_rows);
+    softmax_check_edited(KB_KERNEL_SOFTMAX, KB_DIR_FWD, "mb2ic1000", "constant rows",
+                         edit_equal_rows);
+    return softmax_finish(
+        kb_agreement_run(KB_KERNEL_SOFTMAX, shapes, sizeof shapes / sizeof shapes[0]));
+}
