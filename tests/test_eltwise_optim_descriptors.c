@@ -47,7 +47,7 @@ int main(void) {
     expect_error(KB_KERNEL_RELU, "", "descriptor: empty");
     expect_error(KB_KERNEL_RELU, "n0", "n: 0 must be >= 1");
     expect_error(KB_KERNEL_RELU, "n-5", "n: negative");
-    expect_error(KB_KERNEL_RELU, "n", "n: expected a number");
+    expect_error(KB_KERNEL_RELU, "n", "descriptor: unexpected");
     expect_error(KB_KERNEL_RELU, "n5n6", "n: given twice");
     expect_error(KB_KERNEL_RELU, "m5", "descriptor: unexpected");
     expect_error(KB_KERNEL_SIGMOID, "n5x", "descriptor: unexpected");
@@ -75,7 +75,8 @@ int main(void) {
     expect_error(KB_KERNEL_OPTIM, "lr0.1", "n: missing");
     expect_error(KB_KERNEL_OPTIM, "n5lr0", "lr: 0 must be a finite number > 0");
     expect_error(KB_KERNEL_OPTIM, "n5lr-1", "lr: negative");
-    expect_error(KB_KERNEL_OPTIM, "n5lrnan", "lr: expected a number");
+    expect_error(KB_KERNEL_OPTIM, "n5lrnan", "descriptor: unexpected");
+    expect_error(KB_KERNEL_OPTIM, "n5lr.", "lr: expected a number");
     expect_error(KB_KERNEL_OPTIM, "n5lr1e-50", "lr: 1e-50 is out of float range");
     expect_error(KB_KERNEL_OPTIM, "n5lr1e50", "lr: 1e+50 is out of float range");
     expect_error(KB_KERNEL_OPTIM, "n5mu1", "mu: 1 must be in [0, 1)");

@@ -12,7 +12,9 @@ float kb_optim_adam_lr_t(const kb_optim_shape *s) {
 
 kb_status kb_optim_call_init(const kb_problem *problem, const kb_args *args, kb_optim_call *call) {
     assert(problem && args && call);
-    if (problem->kernel != KB_KERNEL_OPTIM || kb_problem_validate(problem, NULL, 0) != KB_OK)
+    char why[160];
+    if (problem->kernel != KB_KERNEL_OPTIM ||
+        kb_problem_validate(problem, why, sizeof why) != KB_OK)
         return KB_ERR_INVALID;
     const kb_optim_shape *s = &problem->optim;
     *call = (kb_optim_call){

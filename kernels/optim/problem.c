@@ -13,7 +13,7 @@
  *             p -= lr_t * m / (sqrt(v) + 1e-7)           (state0 = m, state1 = v)
  * Tensors: weights = p and the state are in-out, diff_weights = g is in.
  *
- * Descriptor: <field><value> tokens (core/descriptor_fields.h), e.g.
+ * Descriptor: <field><value> tokens (core/descriptor.h), e.g.
  * "n1000003lr0.001t10":
  *   n      elements (required), 1 to KB_MAX_TENSOR_ELEMS
  *   lr     learning rate, > 0            default 0.01 (the book's SGD,
@@ -66,7 +66,7 @@
 #include <math.h>
 #include <stdio.h>
 
-#include "core/descriptor_fields.h"
+#include "core/descriptor.h"
 #include "core/kernel_ops.h"
 #include "optim/optim.h"
 
@@ -110,16 +110,19 @@ kb_status kb_optim_validate(const kb_optim_shape *s, char *why, size_t why_len) 
 }
 
 static kb_status parse(const char *descriptor, kb_problem *p, char *why, size_t why_len) {
-    kb_field f[F_COUNT] = {
-        [F_N] = {.name = "n"},
+    kb_desc_field f[F_COUNT] = {
+        [F_N] = {.name = "n", .max = KB_MAX_TENSOR_ELEMS},
         [F_LR] = {.name = "lr", .real = true},
         [F_MU] = {.name = "mu", .real = true},
         [F_RHO] = {.name = "rho", .real = true},
         [F_B1] = {.name = "b1", .real = true},
         [F_B2] = {.name = "b2", .real = true},
-        [F_T] = {.name = "t"},
+        [F_T] = {.name = "t", .max = INT64_MAX},
     };
-    kb_status status = kb_fields_parse(descriptor, f, F_COUNT, why, why_len);
+    const char *end;
+    kb_status status = kb_desc_body_end(descriptor, &end, why, why_len);
+    if (status == KB_OK)
+        status = kb_desc_parse_fields(descriptor, descriptor, end, f, F_COUNT, why, why_len);
     if (status != KB_OK) return status;
     if (!f[F_N].given) {
         snprintf(why, why_len, "n: missing in '%s' (the element count, e.g. n1000003)", descriptor);
@@ -127,21 +130,21 @@ static kb_status parse(const char *descriptor, kb_problem *p, char *why, size_t 
     }
     /* Reals must survive the conversion to float (lr1e-50 is not 0). */
     for (int i = F_LR; i <= F_B2; i++) {
-        const float as_float = (float)f[i].value;
-        if (f[i].given && (!isfinite(as_float) || (as_float == 0) != (f[i].value == 0))) {
-            snprintf(why, why_len, "%s: %g is out of float range", f[i].name, f[i].value);
+        const float as_float = (float)f[i].real_value;
+        if (f[i].given && (!isfinite(as_float) || (as_float == 0) != (f[i].real_value == 0))) {
+            snprintf(why, why_len, "%s: %g is out of float range", f[i].name, f[i].real_value);
             return KB_ERR_INVALID;
         }
     }
     kb_optim_shape *s = &p->optim;
     *s = defaults;
-    s->elems = f[F_N].integer;
-    if (f[F_LR].given) s->lr = (float)f[F_LR].value;
-    if (f[F_MU].given) s->momentum = (float)f[F_MU].value;
-    if (f[F_RHO].given) s->decay_rate = (float)f[F_RHO].value;
-    if (f[F_B1].given) s->beta1 = (float)f[F_B1].value;
-    if (f[F_B2].given) s->beta2 = (float)f[F_B2].value;
-    if (f[F_T].given) s->step = f[F_T].integer;
+    s->elems = f[F_N].value;
+    if (f[F_LR].given) s->lr = (float)f[F_LR].real_value;
+    if (f[F_MU].given) s->momentum = (float)f[F_MU].real_value;
+    if (f[F_RHO].given) s->decay_rate = (float)f[F_RHO].real_value;
+    if (f[F_B1].given) s->beta1 = (float)f[F_B1].real_value;
+    if (f[F_B2].given) s->beta2 = (float)f[F_B2].real_value;
+    if (f[F_T].given) s->step = f[F_T].value;
     return kb_optim_validate(s, why, why_len);
 }
 
@@ -159,7 +162,7 @@ static void format(const kb_problem *p, char *buf, size_t buf_len) {
     for (size_t i = 0; i < sizeof reals / sizeof reals[0]; i++) {
         if (reals[i].value == reals[i].fallback || at < 0 || (size_t)at >= buf_len) continue;
         char text[32];
-        kb_format_float(reals[i].value, text, sizeof text);
+        kb_desc_format_real(reals[i].value, text, sizeof text);
         at += snprintf(buf + at, buf_len - (size_t)at, "%s%s", reals[i].field, text);
     }
     if (s->step != defaults.step && at >= 0 && (size_t)at < buf_len)
