@@ -17,6 +17,9 @@
  *   exp(z) = p(r) * 2^n, applied in two halves (2^(n/2) * 2^(n - n/2)) so that
  *   results below FLT_MIN come out as correctly scaled subnormals (AVX-512 uses
  *   vscalefps, one rounding).
+ * (softmax has its own polynomial exp, kernels/softmax/softmax.h, written at
+ * the same time; the constants here are prefixed KB_SIGMOID_EXP_ so the two
+ * never collide. One exp in core/ for both is left to a later change.)
  * Measured over every float z in [-104, 0] against exp in double: within
  * 1.08 ulp (0.76 eps relative) with FMA, 1.37 ulp (0.97 eps) without
  * (kernels/sigmoid/problem.c has the sigmoid's numbers and the tolerance). */
@@ -26,22 +29,22 @@
 #include <math.h>
 #include <stdint.h>
 
-#define KB_EXP_MIN_ARG (-104.0f)
-#define KB_EXP_LOG2E 1.44269502f
+#define KB_SIGMOID_EXP_MIN_ARG (-104.0f)
+#define KB_SIGMOID_EXP_LOG2E 1.44269502f
 /* ln 2 in two parts for fused multiply-add reduction: hi is ln 2 rounded to
  * float, lo the rest. */
-#define KB_EXP_LN2_HI 0.693147182f
-#define KB_EXP_LN2_LO (-1.90465421e-09f)
+#define KB_SIGMOID_EXP_LN2_HI 0.693147182f
+#define KB_SIGMOID_EXP_LN2_LO (-1.90465421e-09f)
 /* ln 2 in two parts for reduction without FMA: hi has 9 significant bits, so
  * n * hi is exact for |n| <= 2^15. */
-#define KB_EXP_LN2_HI_SHORT 0.693359375f
-#define KB_EXP_LN2_LO_SHORT (-2.12194440e-4f)
+#define KB_SIGMOID_EXP_LN2_HI_SHORT 0.693359375f
+#define KB_SIGMOID_EXP_LN2_LO_SHORT (-2.12194440e-4f)
 /* p(r) = C0 + C1 r + ... + C6 r^6 (C0 = C1 = 1 and C2 = 1/2 after rounding). */
-#define KB_EXP_C2 0.5f
-#define KB_EXP_C3 0.166664153f
-#define KB_EXP_C4 0.0416663513f
-#define KB_EXP_C5 0.00837512594f
-#define KB_EXP_C6 0.00139411085f
+#define KB_SIGMOID_EXP_C2 0.5f
+#define KB_SIGMOID_EXP_C3 0.166664153f
+#define KB_SIGMOID_EXP_C4 0.0416663513f
+#define KB_SIGMOID_EXP_C5 0.00837512594f
+#define KB_SIGMOID_EXP_C6 0.00139411085f
 
 /* The textbook scalar form with libm's expf (the naive variant). */
 static inline float kb_sigmoid_libm(float x) {
@@ -73,17 +76,17 @@ static inline uint32_t kb_float_bits(float value) {
  * larger magnitude; NaN and -Inf clamp too: callers restore NaN). Rounding to
  * nearest uses the 1.5 * 2^23 trick (|z / ln 2| < 2^22). */
 static inline float kb_exp_nonpositive(float z) {
-    const uint32_t bits = kb_float_bits(z), limit = kb_float_bits(KB_EXP_MIN_ARG);
+    const uint32_t bits = kb_float_bits(z), limit = kb_float_bits(KB_SIGMOID_EXP_MIN_ARG);
     z = kb_float_from_bits(bits < limit ? bits : limit);
     const float shifter = 12582912.0f; /* 1.5 * 2^23 */
-    const float n = (z * KB_EXP_LOG2E + shifter) - shifter;
-    float r = z - n * KB_EXP_LN2_HI_SHORT;
-    r = r - n * KB_EXP_LN2_LO_SHORT;
-    float p = KB_EXP_C6;
-    p = p * r + KB_EXP_C5;
-    p = p * r + KB_EXP_C4;
-    p = p * r + KB_EXP_C3;
-    p = p * r + KB_EXP_C2;
+    const float n = (z * KB_SIGMOID_EXP_LOG2E + shifter) - shifter;
+    float r = z - n * KB_SIGMOID_EXP_LN2_HI_SHORT;
+    r = r - n * KB_SIGMOID_EXP_LN2_LO_SHORT;
+    float p = KB_SIGMOID_EXP_C6;
+    p = p * r + KB_SIGMOID_EXP_C5;
+    p = p * r + KB_SIGMOID_EXP_C4;
+    p = p * r + KB_SIGMOID_EXP_C3;
+    p = p * r + KB_SIGMOID_EXP_C2;
     p = p * r + 1.0f;
     p = p * r + 1.0f;
     const int32_t k = (int32_t)n; /* in [-150, 0] */

@@ -10,15 +10,16 @@
 
 /* exp(z) for z <= 0 (NaN comes out finite: the caller restores it). */
 static inline __m256 kb_exp_nonpositive_avx2(__m256 z) {
-    z = _mm256_max_ps(z, _mm256_set1_ps(KB_EXP_MIN_ARG));
-    const __m256 n = _mm256_round_ps(_mm256_mul_ps(z, _mm256_set1_ps(KB_EXP_LOG2E)),
+    z = _mm256_max_ps(z, _mm256_set1_ps(KB_SIGMOID_EXP_MIN_ARG));
+    const __m256 n = _mm256_round_ps(_mm256_mul_ps(z, _mm256_set1_ps(KB_SIGMOID_EXP_LOG2E)),
                                      _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(KB_EXP_LN2_HI), z);
-    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(KB_EXP_LN2_LO), r);
-    __m256 p = _mm256_fmadd_ps(_mm256_set1_ps(KB_EXP_C6), r, _mm256_set1_ps(KB_EXP_C5));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(KB_EXP_C4));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(KB_EXP_C3));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(KB_EXP_C2));
+    __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(KB_SIGMOID_EXP_LN2_HI), z);
+    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(KB_SIGMOID_EXP_LN2_LO), r);
+    __m256 p =
+        _mm256_fmadd_ps(_mm256_set1_ps(KB_SIGMOID_EXP_C6), r, _mm256_set1_ps(KB_SIGMOID_EXP_C5));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(KB_SIGMOID_EXP_C4));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(KB_SIGMOID_EXP_C3));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(KB_SIGMOID_EXP_C2));
     p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
     p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
     /* 2^n in two halves, each >= 2^-75, so subnormal results scale right. */

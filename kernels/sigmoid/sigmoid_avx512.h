@@ -11,15 +11,16 @@
 
 /* exp(z) for z <= 0 (NaN comes out finite: the caller restores it). */
 static inline __m512 kb_exp_nonpositive_avx512(__m512 z) {
-    z = _mm512_max_ps(z, _mm512_set1_ps(KB_EXP_MIN_ARG));
-    const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(z, _mm512_set1_ps(KB_EXP_LOG2E)),
+    z = _mm512_max_ps(z, _mm512_set1_ps(KB_SIGMOID_EXP_MIN_ARG));
+    const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(z, _mm512_set1_ps(KB_SIGMOID_EXP_LOG2E)),
                                           _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(KB_EXP_LN2_HI), z);
-    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(KB_EXP_LN2_LO), r);
-    __m512 p = _mm512_fmadd_ps(_mm512_set1_ps(KB_EXP_C6), r, _mm512_set1_ps(KB_EXP_C5));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(KB_EXP_C4));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(KB_EXP_C3));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(KB_EXP_C2));
+    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(KB_SIGMOID_EXP_LN2_HI), z);
+    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(KB_SIGMOID_EXP_LN2_LO), r);
+    __m512 p =
+        _mm512_fmadd_ps(_mm512_set1_ps(KB_SIGMOID_EXP_C6), r, _mm512_set1_ps(KB_SIGMOID_EXP_C5));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(KB_SIGMOID_EXP_C4));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(KB_SIGMOID_EXP_C3));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(KB_SIGMOID_EXP_C2));
     p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
     p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
     return _mm512_scalef_ps(p, n);
