@@ -75,6 +75,22 @@ void kb_ref_affine_bwd_f64(const kb_affine_shape *shape, const double *diff_dst,
  * C holds its initial values on entry unless beta == 0. */
 void kb_ref_gemm_f64(const kb_gemm_shape *shape, const double *a, const double *b, double *c,
                      double *magnitude);
+/* relu and sigmoid over `elems` elements (kernels/relu/problem.c,
+ * kernels/sigmoid/problem.c); relu's outputs are exact, so it has no
+ * magnitudes. */
+void kb_ref_relu_fwd_f64(int64_t elems, const double *src, double *dst);
+void kb_ref_relu_bwd_f64(int64_t elems, const double *src, const double *diff_dst,
+                         double *diff_src);
+void kb_ref_sigmoid_fwd_f64(int64_t elems, const double *src, double *dst, double *magnitude);
+void kb_ref_sigmoid_bwd_f64(int64_t elems, const double *dst, const double *diff_dst,
+                            double *diff_src, double *magnitude);
+
+/* One optimizer update of `rule` (a KB_DIR_ of optim, kernels/optim/problem.c)
+ * on shape->elems elements, in place on p and the state (s0, s1; NULL when
+ * the rule has none), with each output's magnitude (mag_s0, mag_s1 likewise). */
+void kb_ref_optim_step_f64(const kb_optim_shape *shape, kb_direction rule, double *p,
+                           const double *g, double *s0, double *s1, double *mag_p,
+                           double *mag_s0, double *mag_s1);
 
 #ifdef __cplusplus
 }

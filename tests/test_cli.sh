@@ -75,6 +75,12 @@ expect_error "(onehot: softmax has no" --kernel softmax --shape mb3ic4onehot "${
 expect_error "(delta: 1e-35 must be 0 or" --kernel softmax_xent --shape mb3ic4delta1e-35 "${csv[@]}"
 expect_error "--direction: 'bwd' is not a direction of softmax" --kernel softmax --direction bwd "${csv[@]}"
 expect_error "--csv: missing value" --kernel conv2d --csv
+# The flat-tensor kernels' descriptors (n<elems>, optim's rates).
+expect_error "(n: 0 must be >= 1)" --kernel relu --shape n0 "${csv[@]}"
+expect_error "(descriptor: unexpected" --kernel sigmoid --shape n5mb2 "${csv[@]}"
+expect_error "(lr: 0 must be a finite number > 0)" --kernel optim --shape n5lr0 "${csv[@]}"
+expect_error "(t: 0 must be >= 1" --kernel optim --direction adam --shape n5t0 "${csv[@]}"
+expect_error "--direction: 'fwd' is not a direction of optim" --kernel optim --direction fwd "${csv[@]}"
 expect_error "--csv: directory" --kernel conv2d --csv "$work/no/such/dir/out.csv"
 expect_error "(descriptor: unexpected" --kernel conv2d --shape "$(printf 'mb1\nc3ih5oc3kh3')" "${csv[@]}"
 expect_error "--bind: 'spread'" --kernel conv2d --bind spread "${csv[@]}"
@@ -111,6 +117,14 @@ if grep -q "naive" "$work/list" && grep -qE "onednn .*(available|absent)" "$work
     pass
 else
     fail "--list: $(cat "$work/list")"
+fi
+
+# optim has no oneDNN row: --list says why, for every rule.
+"$bench" --kernel optim --list >"$work/list_optim" 2>&1
+if [ "$(grep -c 'onednn .*absent.*oneDNN has no optimizer update primitive' "$work/list_optim")" -eq 6 ]; then
+    pass
+else
+    fail "optim --list: $(grep onednn "$work/list_optim")"
 fi
 
 # A small real run: exit 0, one header, one PASS row per (shape, variant, threads).

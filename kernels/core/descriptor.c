@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +18,8 @@ kb_status kb_desc_body_end(const char *descriptor, const char **body_end, char *
         snprintf(why, why_len, "descriptor: empty");
         return KB_ERR_INVALID;
     }
-    /* No field name starts with 'n', so the first n" starts the name. */
+    /* A field's name is followed by its number, never by a quote (relu's
+     * "n1000" is a field), so the first n" starts the name. */
     const char *name = strstr(descriptor, "n\"");
     if (!name) {
         *body_end = descriptor + strlen(descriptor);
@@ -50,7 +52,7 @@ kb_status kb_desc_parse_fields(const char *descriptor, const char *begin, const 
                 snprintf(why, why_len, "%s: negative value in '%s'", fields[f].name, descriptor);
                 return KB_ERR_INVALID;
             }
-            if (isdigit((unsigned char)c[len])) field = f;
+            if (isdigit((unsigned char)c[len]) || (fields[f].real && c[len] == '.')) field = f;
         }
         if (field < 0) {
             snprintf(why, why_len, "descriptor: unexpected '%.8s' in '%s'", c, descriptor);
@@ -60,21 +62,44 @@ kb_status kb_desc_parse_fields(const char *descriptor, const char *begin, const 
         c += strlen(f->name);
         errno = 0;
         char *stop;
-        const long long value = strtoll(c, &stop, 10);
-        if (errno == ERANGE || value > KB_MAX_DIM) {
-            snprintf(why, why_len, "%s: %.*s exceeds the limit %" PRId64, f->name, (int)(stop - c),
-                     c, KB_MAX_DIM);
-            return KB_ERR_INVALID;
+        if (f->real) {
+            /* A number never contains the 'n' of n"name", so it ends before
+             * `end`; the check below keeps that true whatever strtod accepts. */
+            const double value = strtod(c, &stop);
+            if (stop == c) {
+                snprintf(why, why_len, "%s: expected a number in '%s'", f->name, descriptor);
+                return KB_ERR_INVALID;
+            }
+            if (errno == ERANGE || !isfinite(value) || stop > end) {
+                snprintf(why, why_len, "%s: %.*s is out of range", f->name, (int)(stop - c), c);
+                return KB_ERR_INVALID;
+            }
+            f->real_value = value;
+        } else {
+            const int64_t max = f->max > 0 ? f->max : KB_MAX_DIM;
+            const long long value = strtoll(c, &stop, 10);
+            if (errno == ERANGE || value > max) {
+                snprintf(why, why_len, "%s: %.*s exceeds the limit %" PRId64, f->name,
+                         (int)(stop - c), c, max);
+                return KB_ERR_INVALID;
+            }
+            f->value = value;
         }
         if (f->given) {
             snprintf(why, why_len, "%s: given twice in '%s'", f->name, descriptor);
             return KB_ERR_INVALID;
         }
-        f->value = value;
         f->given = true;
         c = stop;
     }
     return KB_OK;
+}
+
+void kb_desc_format_real(float value, char *buf, size_t buf_len) {
+    for (int digits = 1; digits <= 9; digits++) {
+        snprintf(buf, buf_len, "%.*g", digits, (double)value);
+        if (strtof(buf, NULL) == value) return;
+    }
 }
 
 kb_status kb_desc_window_axes(kb_desc_field *f, const kb_desc_axis axes[2], const char *descriptor,

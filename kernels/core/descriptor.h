@@ -16,6 +16,11 @@ typedef struct kb_desc_field {
     const char *name; /* letters, e.g. "mb"; no name may be a prefix of another */
     int64_t value;
     bool given;
+    /* Optional, off when zero (as in {"mb"}): */
+    int64_t max;       /* the largest integer accepted; 0 means KB_MAX_DIM */
+    bool real;         /* a decimal number (0.001, 1e-3, .5) read into real_value,
+                          finite, not negative */
+    double real_value;
 } kb_desc_field;
 
 /* Where the tokens of `descriptor` end: at its n"name" (checked to be the
@@ -23,11 +28,15 @@ typedef struct kb_desc_field {
 kb_status kb_desc_body_end(const char *descriptor, const char **body_end, char *why,
                            size_t why_len);
 
-/* Parses the tokens in [begin, end) of `descriptor` into `fields` (values in
- * [0, KB_MAX_DIM]; each field at most once; nothing else but separators).
- * Messages quote the whole descriptor. */
+/* Parses the tokens in [begin, end) of `descriptor` into `fields` (integers
+ * in [0, max or KB_MAX_DIM], reals as described above; each field at most
+ * once; nothing else but separators). Messages quote the whole descriptor. */
 kb_status kb_desc_parse_fields(const char *descriptor, const char *begin, const char *end,
                                kb_desc_field *fields, int n_fields, char *why, size_t why_len);
+
+/* The shortest decimal text (%g, 1 to 9 significant digits) that reads back
+ * as exactly `value`, for canonical forms: 0.001, not 0.00100000005. */
+void kb_desc_format_real(float value, char *buf, size_t buf_len);
 
 /* One spatial axis of a sliding-window descriptor, as indices into the field
  * array; dilation is -1 for kernels without one (dense windows). */

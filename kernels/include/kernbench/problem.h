@@ -135,12 +135,18 @@ typedef struct kb_eltwise_shape {
 } kb_eltwise_shape;
 
 /* Optimizer updates of a flat parameter array (the rule is the direction).
- * step: Adam's t (1 on the first update). */
+ * step: Adam's t (1 on the first update). momentum: Momentum's and Nesterov's
+ * mu; decay_rate: RMSprop's; beta1, beta2: Adam's (kernels/optim/problem.c
+ * has the rules). */
 typedef struct kb_optim_shape {
     int64_t elems;
     float lr, momentum, decay_rate, beta1, beta2;
     int64_t step;
 } kb_optim_shape;
+
+/* The book's 1e-7 added to sqrt(h) (AdaGrad, RMSprop) and sqrt(v) (Adam), as
+ * the float every variant adds (the reference widens the same float). */
+#define KB_OPTIM_EPSILON 1e-7f
 
 typedef struct kb_problem {
     kb_kernel kernel;
