@@ -42,6 +42,16 @@ void kb_ref_conv2d_bwd_weights_f64(const kb_conv2d_shape *shape, const double *s
                                    double *diff_bias, double *magnitude_weights,
                                    double *magnitude_bias);
 
+/* Batch normalisation (reference/batchnorm.c): fwd_train without the running
+ * statistics, and bwd from saved statistics, both in double. */
+void kb_ref_batchnorm_fwd_train_f64(const kb_batchnorm_shape *shape, const double *src,
+                                    const double *scale, const double *shift, double *dst,
+                                    double *mean, double *variance);
+void kb_ref_batchnorm_bwd_f64(const kb_batchnorm_shape *shape, const double *src,
+                              const double *diff_dst, const double *scale, const double *mean,
+                              const double *variance, double *diff_src, double *diff_scale,
+                              double *diff_shift);
+
 #ifdef __cplusplus
 }
 #endif
