@@ -3,7 +3,8 @@
  * threads, with integer and real inputs:
  *   1. the shared sweep over a table of shapes: both modes, batch 1, 2, 3 and
  *      64, feature / channel counts and H*W around the vector widths (8, 16)
- *      and the column-block size, non-default eps and momentum;
+ *      and the column-block size, non-default eps and momentum, and two
+ *      shapes large enough for the streaming-store path;
  *   2. constant input (every feature constant, variance 0): dst must be beta,
  *      bwd (from those statistics) finite and equal to the reference;
  *   3. large offsets, x = 1e4 + uniform[-1, 1): a one-pass E[x^2] - E[x]^2
@@ -33,7 +34,7 @@ static const char *const shapes[] = {
     "mb64ic33",
     "mb64ic50",         /* the book's first BN layer at batch 64 */
     "mb5ic1000",        /* two column blocks at 2 threads */
-    "mb64ic2100",       /* three blocks of 1024, 1024 and 52 features */
+    "mb64ic4500",       /* column blocks of 2048 (fwd_train) and 1024 (bwd), partial last */
     "mb3ic3ih2iw5",     /* 4-D input flattened to N x 30 */
     "mb7ic2ih3",        /* N x 18 */
     "mb100ic100eps1e-3mom0.5",
@@ -53,6 +54,10 @@ static const char *const shapes[] = {
     "mb64ic5ih1iw17spatial",
     "mb64ic2ih7spatial",
     "mb3ic5ih3spatialeps1e-3mom0.5",
+    /* outputs over 32 MiB: non-temporal stores (batchnorm.h), rows that start
+     * off the 64-byte grid and odd tails */
+    "mb3ic3ih1000iw937spatial",
+    "mb5ic1686601",
 };
 
 /* The reference outputs of `c` again, after its inputs were changed. */

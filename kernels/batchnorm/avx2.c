@@ -13,6 +13,8 @@
  * together before each accumulator update. Outputs use y = (x - mean) a + b
  * with exact sqrt and division for a (no rsqrt estimate). */
 #include <immintrin.h>
+#include <stdbool.h>
+#include <stdint.h>
 
 #include "batchnorm/batchnorm.h"
 #include "kernbench/variant.h"
@@ -32,6 +34,39 @@ static inline float hsum(__m256 v) {
     s = _mm_add_ss(s, _mm_movehdup_ps(s));
     return _mm_cvtss_f32(s);
 }
+
+/* Stores one row of `len` outputs, EXPR evaluated with the offset `i` in
+ * scope and its loads written LDV(pointer): a plain load for a full vector,
+ * vmaskmov under the tail mask otherwise. With `stream`, the row's aligned
+ * middle goes out through non-temporal stores (after a masked head up to the
+ * next 32-byte boundary): outputs that do not fit the caches then skip the
+ * read-for-ownership of their lines, a third of the traffic of a write-once
+ * pass. The caller ends with an sfence. */
+#define LDV(ptr) (full_ ? _mm256_loadu_ps(ptr) : _mm256_maskload_ps((ptr), m_))
+#define STORE_ROW(q, len, stream, EXPR)                                                            \
+    do {                                                                                           \
+        int64_t i = 0;                                                                             \
+        bool full_ = true;                                                                         \
+        __m256i m_ = _mm256_setzero_si256();                                                       \
+        if (stream) {                                                                              \
+            int64_t head_ = (int64_t)((32u - ((uintptr_t)(q)&31u)) & 31u) / 4;                     \
+            if (head_ > (len)) head_ = (len);                                                      \
+            if (head_ > 0) {                                                                       \
+                full_ = false;                                                                     \
+                m_ = tail_mask(head_);                                                             \
+                _mm256_maskstore_ps((q), m_, (EXPR));                                              \
+                full_ = true;                                                                      \
+            }                                                                                      \
+            for (i = head_; i + W <= (len); i += W) _mm256_stream_ps((q) + i, (EXPR));             \
+        } else {                                                                                   \
+            for (; i + W <= (len); i += W) _mm256_storeu_ps((q) + i, (EXPR));                      \
+        }                                                                                          \
+        if (i < (len)) {                                                                           \
+            full_ = false;                                                                         \
+            m_ = tail_mask((len)-i);                                                               \
+            _mm256_maskstore_ps((q) + i, m_, (EXPR));                                              \
+        }                                                                                          \
+    } while (0)
 
 static float row_sum(const float *x, int64_t rows, int64_t stride, int64_t len) {
     __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
@@ -83,19 +118,14 @@ static float row_sum_squares(const float *x, int64_t rows, int64_t stride, int64
 }
 
 static void row_apply(const float *x, float *y, int64_t rows, int64_t stride, int64_t len,
-                      float mean, float a, float b) {
+                      float mean, float a, float b, bool stream) {
     const __m256 mu = _mm256_set1_ps(mean), va = _mm256_set1_ps(a), vb = _mm256_set1_ps(b);
-    const __m256i m = tail_mask(len % W ? len % W : W);
     for (int64_t n = 0; n < rows; n++) {
         const float *p = x + n * stride;
         float *q = y + n * stride;
-        int64_t i = 0;
-        for (; i + W <= len; i += W)
-            _mm256_storeu_ps(q + i, _mm256_fmadd_ps(_mm256_sub_ps(_mm256_loadu_ps(p + i), mu), va, vb));
-        if (i < len)
-            _mm256_maskstore_ps(q + i, m,
-                                _mm256_fmadd_ps(_mm256_sub_ps(_mm256_maskload_ps(p + i, m), mu), va, vb));
+        STORE_ROW(q, len, stream, _mm256_fmadd_ps(_mm256_sub_ps(LDV(p + i), mu), va, vb));
     }
+    if (stream) _mm_sfence();
 }
 
 static void row_bwd_sums(const float *x, const float *dy, int64_t rows, int64_t stride,
@@ -129,24 +159,18 @@ static void row_bwd_sums(const float *x, const float *dy, int64_t rows, int64_t 
 }
 
 static void row_bwd_apply(const float *x, const float *dy, float *dx, int64_t rows,
-                          int64_t stride, int64_t len, float mean, float c, float b, float k) {
+                          int64_t stride, int64_t len, float mean, float c, float b, float k,
+                          bool stream) {
     const __m256 mu = _mm256_set1_ps(mean), vc = _mm256_set1_ps(c), vb = _mm256_set1_ps(b),
                  vk = _mm256_set1_ps(k);
-    const __m256i m = tail_mask(len % W ? len % W : W);
     for (int64_t n = 0; n < rows; n++) {
         const float *p = x + n * stride, *g = dy + n * stride;
         float *q = dx + n * stride;
-        int64_t i = 0;
-        for (; i + W <= len; i += W) {
-            const __m256 d = _mm256_sub_ps(_mm256_loadu_ps(p + i), mu);
-            _mm256_storeu_ps(q + i, _mm256_fnmadd_ps(d, vk, _mm256_fmsub_ps(vc, _mm256_loadu_ps(g + i), vb)));
-        }
-        if (i < len) {
-            const __m256 d = _mm256_sub_ps(_mm256_maskload_ps(p + i, m), mu);
-            _mm256_maskstore_ps(q + i, m,
-                                _mm256_fnmadd_ps(d, vk, _mm256_fmsub_ps(vc, _mm256_maskload_ps(g + i, m), vb)));
-        }
+        STORE_ROW(q, len, stream,
+                  _mm256_fnmadd_ps(_mm256_sub_ps(LDV(p + i), mu), vk,
+                                   _mm256_fmsub_ps(vc, LDV(g + i), vb)));
     }
+    if (stream) _mm_sfence();
 }
 
 /* Column path. Loads and stores of the last, partial vector of a block go
@@ -204,16 +228,14 @@ static void col_sum_squares(const float *x, int64_t rows, int64_t stride, int64_
 }
 
 static void col_apply(const float *x, float *y, int64_t rows, int64_t stride, int64_t width,
-                      const float *mean, const float *a, const float *b) {
-    const __m256i m = tail_mask(width % W ? width % W : W);
+                      const float *mean, const float *a, const float *b, bool stream) {
     for (int64_t n = 0; n < rows; n++) {
         const float *p = x + n * stride;
         float *q = y + n * stride;
-        for (int64_t j = 0; j < width; j += W) {
-            const __m256 d = _mm256_sub_ps(LOAD(p, j, m), LOAD(mean, j, m));
-            STORE(q, j, m, _mm256_fmadd_ps(d, LOAD(a, j, m), LOAD(b, j, m)));
-        }
+        STORE_ROW(q, width, stream,
+                  _mm256_fmadd_ps(_mm256_sub_ps(LDV(p + i), LDV(mean + i)), LDV(a + i), LDV(b + i)));
     }
+    if (stream) _mm_sfence();
 }
 
 static void col_bwd_sums(const float *x, const float *dy, int64_t rows, int64_t stride,
@@ -249,20 +271,20 @@ static void col_bwd_sums(const float *x, const float *dy, int64_t rows, int64_t 
 
 static void col_bwd_apply(const float *x, const float *dy, float *dx, int64_t rows,
                           int64_t stride, int64_t width, const float *mean, const float *c,
-                          const float *b, const float *k) {
-    const __m256i m = tail_mask(width % W ? width % W : W);
+                          const float *b, const float *k, bool stream) {
     for (int64_t n = 0; n < rows; n++) {
         const float *p = x + n * stride, *g = dy + n * stride;
         float *q = dx + n * stride;
-        for (int64_t j = 0; j < width; j += W) {
-            const __m256 d = _mm256_sub_ps(LOAD(p, j, m), LOAD(mean, j, m));
-            const __m256 r = _mm256_fmsub_ps(LOAD(c, j, m), LOAD(g, j, m), LOAD(b, j, m));
-            STORE(q, j, m, _mm256_fnmadd_ps(d, LOAD(k, j, m), r));
-        }
+        STORE_ROW(q, width, stream,
+                  _mm256_fnmadd_ps(_mm256_sub_ps(LDV(p + i), LDV(mean + i)), LDV(k + i),
+                                   _mm256_fmsub_ps(LDV(c + i), LDV(g + i), LDV(b + i))));
     }
+    if (stream) _mm_sfence();
 }
 #undef LOAD
 #undef STORE
+#undef STORE_ROW
+#undef LDV
 
 static const kb_bn_kernels kernels = {
     .row_sum = row_sum,

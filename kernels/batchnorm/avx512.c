@@ -14,6 +14,8 @@
  * y = (x - mean) a + b with exact sqrt and division for a (no rsqrt14
  * estimate: its 2^-14 error would exceed the tolerance). */
 #include <immintrin.h>
+#include <stdbool.h>
+#include <stdint.h>
 
 #include "batchnorm/batchnorm.h"
 #include "kernbench/variant.h"
@@ -23,6 +25,34 @@ enum { W = 16 };
 static inline __mmask16 tail_mask(int64_t remaining) {
     return (__mmask16)((1u << remaining) - 1u);
 }
+
+/* Stores one row of `len` outputs, EXPR evaluated with the offset `i` and
+ * the load mask `m` in scope (all lanes for a full vector). With `stream`,
+ * the row's aligned middle goes out through non-temporal stores (after a
+ * masked head up to the next 64-byte boundary): outputs that do not fit the
+ * caches then skip the read-for-ownership of their lines, a third of the
+ * traffic of a write-once pass. The caller ends with an sfence. */
+#define STORE_ROW(q, len, stream, EXPR)                                                            \
+    do {                                                                                           \
+        int64_t i = 0;                                                                             \
+        __mmask16 m = (__mmask16)0xffff;                                                           \
+        if (stream) {                                                                              \
+            int64_t head_ = (int64_t)((64u - ((uintptr_t)(q)&63u)) & 63u) / 4;                     \
+            if (head_ > (len)) head_ = (len);                                                      \
+            if (head_ > 0) {                                                                       \
+                m = tail_mask(head_);                                                              \
+                _mm512_mask_storeu_ps((q), m, (EXPR));                                             \
+                m = (__mmask16)0xffff;                                                             \
+            }                                                                                      \
+            for (i = head_; i + W <= (len); i += W) _mm512_stream_ps((q) + i, (EXPR));             \
+        } else {                                                                                   \
+            for (; i + W <= (len); i += W) _mm512_storeu_ps((q) + i, (EXPR));                      \
+        }                                                                                          \
+        if (i < (len)) {                                                                           \
+            m = tail_mask((len)-i);                                                                \
+            _mm512_mask_storeu_ps((q) + i, m, (EXPR));                                             \
+        }                                                                                          \
+    } while (0)
 
 static float row_sum(const float *x, int64_t rows, int64_t stride, int64_t len) {
     __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
@@ -73,19 +103,15 @@ static float row_sum_squares(const float *x, int64_t rows, int64_t stride, int64
 }
 
 static void row_apply(const float *x, float *y, int64_t rows, int64_t stride, int64_t len,
-                      float mean, float a, float b) {
+                      float mean, float a, float b, bool stream) {
     const __m512 mu = _mm512_set1_ps(mean), va = _mm512_set1_ps(a), vb = _mm512_set1_ps(b);
-    const __mmask16 m = tail_mask(len % W);
     for (int64_t n = 0; n < rows; n++) {
         const float *p = x + n * stride;
         float *q = y + n * stride;
-        int64_t i = 0;
-        for (; i + W <= len; i += W)
-            _mm512_storeu_ps(q + i, _mm512_fmadd_ps(_mm512_sub_ps(_mm512_loadu_ps(p + i), mu), va, vb));
-        if (i < len)
-            _mm512_mask_storeu_ps(
-                q + i, m, _mm512_fmadd_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, p + i), mu), va, vb));
+        STORE_ROW(q, len, stream,
+                  _mm512_fmadd_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, p + i), mu), va, vb));
     }
+    if (stream) _mm_sfence();
 }
 
 static void row_bwd_sums(const float *x, const float *dy, int64_t rows, int64_t stride,
@@ -119,24 +145,18 @@ static void row_bwd_sums(const float *x, const float *dy, int64_t rows, int64_t 
 }
 
 static void row_bwd_apply(const float *x, const float *dy, float *dx, int64_t rows,
-                          int64_t stride, int64_t len, float mean, float c, float b, float k) {
+                          int64_t stride, int64_t len, float mean, float c, float b, float k,
+                          bool stream) {
     const __m512 mu = _mm512_set1_ps(mean), vc = _mm512_set1_ps(c), vb = _mm512_set1_ps(b),
                  vk = _mm512_set1_ps(k);
-    const __mmask16 m = tail_mask(len % W);
     for (int64_t n = 0; n < rows; n++) {
         const float *p = x + n * stride, *g = dy + n * stride;
         float *q = dx + n * stride;
-        int64_t i = 0;
-        for (; i + W <= len; i += W) {
-            const __m512 d = _mm512_sub_ps(_mm512_loadu_ps(p + i), mu);
-            _mm512_storeu_ps(q + i, _mm512_fnmadd_ps(d, vk, _mm512_fmsub_ps(vc, _mm512_loadu_ps(g + i), vb)));
-        }
-        if (i < len) {
-            const __m512 d = _mm512_sub_ps(_mm512_maskz_loadu_ps(m, p + i), mu);
-            const __m512 r = _mm512_fnmadd_ps(d, vk, _mm512_fmsub_ps(vc, _mm512_maskz_loadu_ps(m, g + i), vb));
-            _mm512_mask_storeu_ps(q + i, m, r);
-        }
+        STORE_ROW(q, len, stream,
+                  _mm512_fnmadd_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, p + i), mu), vk,
+                                   _mm512_fmsub_ps(vc, _mm512_maskz_loadu_ps(m, g + i), vb)));
     }
+    if (stream) _mm_sfence();
 }
 
 /* Column path: rows are added four at a time into the per-feature
@@ -202,22 +222,16 @@ static void col_sum_squares(const float *x, int64_t rows, int64_t stride, int64_
 }
 
 static void col_apply(const float *x, float *y, int64_t rows, int64_t stride, int64_t width,
-                      const float *mean, const float *a, const float *b) {
-    const __mmask16 m = tail_mask(width % W);
+                      const float *mean, const float *a, const float *b, bool stream) {
     for (int64_t n = 0; n < rows; n++) {
         const float *p = x + n * stride;
         float *q = y + n * stride;
-        int64_t j = 0;
-        for (; j + W <= width; j += W) {
-            const __m512 d = _mm512_sub_ps(_mm512_loadu_ps(p + j), _mm512_loadu_ps(mean + j));
-            _mm512_storeu_ps(q + j, _mm512_fmadd_ps(d, _mm512_loadu_ps(a + j), _mm512_loadu_ps(b + j)));
-        }
-        if (j < width) {
-            const __m512 d = _mm512_sub_ps(_mm512_maskz_loadu_ps(m, p + j), _mm512_maskz_loadu_ps(m, mean + j));
-            _mm512_mask_storeu_ps(q + j, m,
-                                  _mm512_fmadd_ps(d, _mm512_maskz_loadu_ps(m, a + j), _mm512_maskz_loadu_ps(m, b + j)));
-        }
+        STORE_ROW(q, width, stream,
+                  _mm512_fmadd_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, p + i),
+                                                _mm512_maskz_loadu_ps(m, mean + i)),
+                                  _mm512_maskz_loadu_ps(m, a + i), _mm512_maskz_loadu_ps(m, b + i)));
     }
+    if (stream) _mm_sfence();
 }
 
 static void col_bwd_sums(const float *x, const float *dy, int64_t rows, int64_t stride,
@@ -256,19 +270,19 @@ static void col_bwd_sums(const float *x, const float *dy, int64_t rows, int64_t 
 
 static void col_bwd_apply(const float *x, const float *dy, float *dx, int64_t rows,
                           int64_t stride, int64_t width, const float *mean, const float *c,
-                          const float *b, const float *k) {
-    const __mmask16 m = tail_mask(width % W);
+                          const float *b, const float *k, bool stream) {
     for (int64_t n = 0; n < rows; n++) {
         const float *p = x + n * stride, *g = dy + n * stride;
         float *q = dx + n * stride;
-        for (int64_t j = 0; j < width; j += W) {
-            const __mmask16 mj = j + W <= width ? (__mmask16)0xffff : m;
-            const __m512 d = _mm512_sub_ps(_mm512_maskz_loadu_ps(mj, p + j), _mm512_maskz_loadu_ps(mj, mean + j));
-            const __m512 r = _mm512_fmsub_ps(_mm512_maskz_loadu_ps(mj, c + j), _mm512_maskz_loadu_ps(mj, g + j),
-                                             _mm512_maskz_loadu_ps(mj, b + j));
-            _mm512_mask_storeu_ps(q + j, mj, _mm512_fnmadd_ps(d, _mm512_maskz_loadu_ps(mj, k + j), r));
-        }
+        STORE_ROW(q, width, stream,
+                  _mm512_fnmadd_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, p + i),
+                                                 _mm512_maskz_loadu_ps(m, mean + i)),
+                                   _mm512_maskz_loadu_ps(m, k + i),
+                                   _mm512_fmsub_ps(_mm512_maskz_loadu_ps(m, c + i),
+                                                   _mm512_maskz_loadu_ps(m, g + i),
+                                                   _mm512_maskz_loadu_ps(m, b + i))));
     }
+    if (stream) _mm_sfence();
 }
 
 static const kb_bn_kernels kernels = {

@@ -16,6 +16,7 @@
 #ifndef KB_BATCHNORM_H
 #define KB_BATCHNORM_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "kernbench/problem.h"
@@ -40,23 +41,39 @@ static inline kb_bn_geometry kb_bn_geometry_of(const kb_batchnorm_shape *s) {
     return g;
 }
 
-/* Column path: features per work item. The block's batch x block floats are
- * read by up to three passes (sum, squared deviations, output), so they are
- * kept within KB_BN_BLOCK_BYTES (a quarter of a 1 MiB L2) and the later
- * passes hit L2; the block is a multiple of 16 (one AVX-512 vector, two AVX2
- * ones) and at most KB_BN_MAX_BLOCK (a 4 KiB row segment). The features are
- * also split evenly across the threads when there are few of them. */
-#define KB_BN_BLOCK_BYTES (256 * 1024)
-#define KB_BN_MAX_BLOCK 1024
+/* Column path: features per work item. fwd_train reads the block's
+ * batch x block floats of x three times (sum, squared deviations, output),
+ * bwd reads x and dy twice: the block is sized so that the `tensors` re-read
+ * stay within KB_BN_BLOCK_BYTES (half of a 1 MiB L2) and the later passes
+ * hit L2. fwd_infer reads everything once: its blocks only bound the
+ * per-feature coefficient arrays (KB_BN_MAX_BLOCK floats each, 16 KiB), so
+ * rows are streamed in long segments. A block is a multiple of 16 (one
+ * AVX-512 vector, two AVX2 ones), and the features are split evenly across
+ * the threads when there are few of them. */
+#define KB_BN_BLOCK_BYTES (512 * 1024)
+#define KB_BN_MAX_BLOCK 4096
 
-static inline int64_t kb_bn_column_block(const kb_bn_geometry *g, int threads) {
-    int64_t block = KB_BN_BLOCK_BYTES / (int64_t)sizeof(float) / g->batch;
+static inline int64_t kb_bn_column_block(const kb_bn_geometry *g, int threads, int tensors) {
+    int64_t block = tensors > 0 ? KB_BN_BLOCK_BYTES / (int64_t)sizeof(float) / tensors / g->batch
+                                : KB_BN_MAX_BLOCK;
     block = block / 16 * 16;
     if (block < 16) block = 16;
     if (block > KB_BN_MAX_BLOCK) block = KB_BN_MAX_BLOCK;
     const int64_t share = (g->features + threads - 1) / threads;
     const int64_t share16 = (share + 15) / 16 * 16;
     return share16 < block ? share16 : block;
+}
+
+/* Whether the output tensor (written once, never read back by the kernel)
+ * should bypass the caches: when it is larger than a 32 MiB L3 its lines
+ * would be evicted before any reuse, and a non-temporal store saves the
+ * read-for-ownership, so a fwd pass moves 2 |x| instead of 3 |x|. Below that
+ * the output stays in cache for whatever reads it next (the timed loop's
+ * next run, in bench). */
+#define KB_BN_STREAM_BYTES ((int64_t)32 << 20)
+
+static inline bool kb_bn_stream_output(const kb_bn_geometry *g) {
+    return g->batch * g->features * g->inner * (int64_t)sizeof(float) > KB_BN_STREAM_BYTES;
 }
 
 /* r <- m r + (1 - m) batch, for the running mean and the running variance
@@ -74,20 +91,23 @@ static inline float kb_bn_running(float momentum, float running, float batch) {
  *             contiguous floats per row, one accumulator or coefficient per
  *             feature in the arrays.
  * Sums are plain float sums (any order); squares are taken around the mean
- * the caller passes (the second pass of the two-pass variance). */
+ * the caller passes (the second pass of the two-pass variance). `stream`
+ * asks for non-temporal stores of the output (kb_bn_stream_output); a loop
+ * may ignore it. */
 typedef struct kb_bn_kernels {
     float (*row_sum)(const float *x, int64_t rows, int64_t stride, int64_t len);
     float (*row_sum_squares)(const float *x, int64_t rows, int64_t stride, int64_t len,
                              float mean);
     /* y = (x - mean) a + b */
     void (*row_apply)(const float *x, float *y, int64_t rows, int64_t stride, int64_t len,
-                      float mean, float a, float b);
+                      float mean, float a, float b, bool stream);
     /* *sum_dy = sum dy, *sum_dy_xc = sum dy (x - mean) */
     void (*row_bwd_sums)(const float *x, const float *dy, int64_t rows, int64_t stride,
                          int64_t len, float mean, float *sum_dy, float *sum_dy_xc);
     /* dx = c dy - b - (x - mean) k */
     void (*row_bwd_apply)(const float *x, const float *dy, float *dx, int64_t rows,
-                          int64_t stride, int64_t len, float mean, float c, float b, float k);
+                          int64_t stride, int64_t len, float mean, float c, float b, float k,
+                          bool stream);
 
     /* acc[j] = sum over rows of x[j] (acc is overwritten) */
     void (*col_sum)(const float *x, int64_t rows, int64_t stride, int64_t width, float *acc);
@@ -95,12 +115,12 @@ typedef struct kb_bn_kernels {
     void (*col_sum_squares)(const float *x, int64_t rows, int64_t stride, int64_t width,
                             const float *mean, float *acc);
     void (*col_apply)(const float *x, float *y, int64_t rows, int64_t stride, int64_t width,
-                      const float *mean, const float *a, const float *b);
+                      const float *mean, const float *a, const float *b, bool stream);
     void (*col_bwd_sums)(const float *x, const float *dy, int64_t rows, int64_t stride,
                          int64_t width, const float *mean, float *sum_dy, float *sum_dy_xc);
     void (*col_bwd_apply)(const float *x, const float *dy, float *dx, int64_t rows,
                           int64_t stride, int64_t width, const float *mean, const float *c,
-                          const float *b, const float *k);
+                          const float *b, const float *k, bool stream);
 } kb_bn_kernels;
 
 /* The three directions on top of one ISA's loops, `threads` OpenMP threads,

@@ -4,7 +4,8 @@
  * then sum (x - mean)^2 around it; the passes over one work item follow each
  * other, so the re-reads come from cache when the item fits (L2 for the
  * column blocks, see kb_bn_column_block; one channel of the ResNet-50 shapes
- * up to 56x56 at batch 32 for the row path).
+ * up to 56x56 at batch 32 for the row path). Outputs over 32 MiB are written
+ * with non-temporal stores by the ISA variants (kb_bn_stream_output).
  *
  * Threads: one `omp parallel for` over work items (features on the row path,
  * feature blocks on the column path), static schedule: items cost the same.
@@ -28,6 +29,7 @@ kb_status kb_bn_fwd_train(const kb_bn_kernels *k, const kb_problem *problem, con
     assert(x && gamma && beta && y && mean && variance && running_mean && running_variance);
     const float count = (float)g.count, eps = s->epsilon, momentum = s->momentum;
     const int64_t stride = g.features * g.inner;
+    const bool stream = kb_bn_stream_output(&g);
 
     if (g.inner > 1) {
 #pragma omp parallel for num_threads(threads) schedule(static)
@@ -37,7 +39,7 @@ kb_status kb_bn_fwd_train(const kb_bn_kernels *k, const kb_problem *problem, con
             const float var = k->row_sum_squares(xf, g.batch, stride, g.inner, mu) / count;
             const float inv = 1.0f / sqrtf(var + eps);
             k->row_apply(xf, y + f * g.inner, g.batch, stride, g.inner, mu, gamma[f] * inv,
-                         beta[f]);
+                         beta[f], stream);
             mean[f] = mu;
             variance[f] = var;
             running_mean[f] = kb_bn_running(momentum, running_mean[f], mu);
@@ -45,7 +47,7 @@ kb_status kb_bn_fwd_train(const kb_bn_kernels *k, const kb_problem *problem, con
         }
         return KB_OK;
     }
-    const int64_t block = kb_bn_column_block(&g, threads);
+    const int64_t block = kb_bn_column_block(&g, threads, 1); /* x re-read */
     const int64_t blocks = (g.features + block - 1) / block;
 #pragma omp parallel for num_threads(threads) schedule(static)
     for (int64_t b = 0; b < blocks; b++) {
@@ -62,7 +64,7 @@ kb_status kb_bn_fwd_train(const kb_bn_kernels *k, const kb_problem *problem, con
             running_mean[f0 + j] = kb_bn_running(momentum, running_mean[f0 + j], mu[j]);
             running_variance[f0 + j] = kb_bn_running(momentum, running_variance[f0 + j], var[j]);
         }
-        k->col_apply(x + f0, y + f0, g.batch, stride, width, mu, a, beta + f0);
+        k->col_apply(x + f0, y + f0, g.batch, stride, width, mu, a, beta + f0, stream);
     }
     return KB_OK;
 }
@@ -80,17 +82,18 @@ kb_status kb_bn_fwd_infer(const kb_bn_kernels *k, const kb_problem *problem, con
     assert(x && gamma && beta && running_mean && running_variance && y);
     const float eps = s->epsilon;
     const int64_t stride = g.features * g.inner;
+    const bool stream = kb_bn_stream_output(&g);
 
     if (g.inner > 1) {
 #pragma omp parallel for num_threads(threads) schedule(static)
         for (int64_t f = 0; f < g.features; f++) {
             const float inv = 1.0f / sqrtf(running_variance[f] + eps);
             k->row_apply(x + f * g.inner, y + f * g.inner, g.batch, stride, g.inner,
-                         running_mean[f], gamma[f] * inv, beta[f]);
+                         running_mean[f], gamma[f] * inv, beta[f], stream);
         }
         return KB_OK;
     }
-    const int64_t block = kb_bn_column_block(&g, threads);
+    const int64_t block = kb_bn_column_block(&g, threads, 0); /* no re-reads */
     const int64_t blocks = (g.features + block - 1) / block;
 #pragma omp parallel for num_threads(threads) schedule(static)
     for (int64_t b = 0; b < blocks; b++) {
@@ -99,7 +102,8 @@ kb_status kb_bn_fwd_infer(const kb_bn_kernels *k, const kb_problem *problem, con
         float a[KB_BN_MAX_BLOCK];
         for (int64_t j = 0; j < width; j++)
             a[j] = gamma[f0 + j] * (1.0f / sqrtf(running_variance[f0 + j] + eps));
-        k->col_apply(x + f0, y + f0, g.batch, stride, width, running_mean + f0, a, beta + f0);
+        k->col_apply(x + f0, y + f0, g.batch, stride, width, running_mean + f0, a, beta + f0,
+                     stream);
     }
     return KB_OK;
 }
@@ -117,6 +121,7 @@ kb_status kb_bn_bwd(const kb_bn_kernels *k, const kb_problem *problem, const kb_
     assert(x && dy && gamma && mean && variance && dx && dgamma && dbeta);
     const float count = (float)g.count, eps = s->epsilon;
     const int64_t stride = g.features * g.inner;
+    const bool stream = kb_bn_stream_output(&g);
 
     /* dx = gamma inv (dy - dbeta/M - x̂ dgamma/M) = c dy - b - (x - mean) k with
      * c = gamma inv, b = c dbeta / M, k = c inv dgamma / M. */
@@ -129,13 +134,13 @@ kb_status kb_bn_bwd(const kb_bn_kernels *k, const kb_problem *problem, const kb_
             const float inv = 1.0f / sqrtf(variance[f] + eps);
             const float dg = sum_dy_xc * inv, c = gamma[f] * inv;
             k->row_bwd_apply(x + o, dy + o, dx + o, g.batch, stride, g.inner, mean[f], c,
-                             c * (sum_dy / count), c * inv * (dg / count));
+                             c * (sum_dy / count), c * inv * (dg / count), stream);
             dbeta[f] = sum_dy;
             dgamma[f] = dg;
         }
         return KB_OK;
     }
-    const int64_t block = kb_bn_column_block(&g, threads);
+    const int64_t block = kb_bn_column_block(&g, threads, 2); /* x and dy re-read */
     const int64_t blocks = (g.features + block - 1) / block;
 #pragma omp parallel for num_threads(threads) schedule(static)
     for (int64_t b = 0; b < blocks; b++) {
@@ -152,7 +157,7 @@ kb_status kb_bn_bwd(const kb_bn_kernels *k, const kb_problem *problem, const kb_
             slope[j] = c[j] * inv * (dg[j] / count);
         }
         k->col_bwd_apply(x + f0, dy + f0, dx + f0, g.batch, stride, width, mean + f0, c, off,
-                         slope);
+                         slope, stream);
     }
     return KB_OK;
 }

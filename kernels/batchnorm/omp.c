@@ -8,7 +8,8 @@
  * The loops are written for the compiler's vectoriser without -ffast-math:
  * the row sums keep LANES independent partial sums (lane l adds elements
  * l, l + LANES, ...), an order the vectoriser may keep, and the column loops
- * are elementwise updates of one accumulator per feature. */
+ * are elementwise updates of one accumulator per feature. Outputs use plain
+ * stores (the non-temporal ones of the ISA variants need intrinsics). */
 #include "batchnorm/batchnorm.h"
 #include "kernbench/variant.h"
 
@@ -52,7 +53,8 @@ static float row_sum_squares(const float *x, int64_t rows, int64_t stride, int64
 }
 
 static void row_apply(const float *x, float *y, int64_t rows, int64_t stride, int64_t len,
-                      float mean, float a, float b) {
+                      float mean, float a, float b, bool stream) {
+    (void)stream; /* plain stores: see the top of the file */
     for (int64_t n = 0; n < rows; n++) {
         const float *p = x + n * stride;
         float *q = y + n * stride;
@@ -81,7 +83,9 @@ static void row_bwd_sums(const float *x, const float *dy, int64_t rows, int64_t 
 }
 
 static void row_bwd_apply(const float *x, const float *dy, float *dx, int64_t rows,
-                          int64_t stride, int64_t len, float mean, float c, float b, float k) {
+                          int64_t stride, int64_t len, float mean, float c, float b, float k,
+                          bool stream) {
+    (void)stream;
     for (int64_t n = 0; n < rows; n++) {
         const float *p = x + n * stride, *g = dy + n * stride;
         float *q = dx + n * stride;
@@ -110,7 +114,8 @@ static void col_sum_squares(const float *x, int64_t rows, int64_t stride, int64_
 }
 
 static void col_apply(const float *x, float *y, int64_t rows, int64_t stride, int64_t width,
-                      const float *mean, const float *a, const float *b) {
+                      const float *mean, const float *a, const float *b, bool stream) {
+    (void)stream;
     for (int64_t n = 0; n < rows; n++) {
         const float *p = x + n * stride;
         float *q = y + n * stride;
@@ -132,7 +137,8 @@ static void col_bwd_sums(const float *x, const float *dy, int64_t rows, int64_t 
 
 static void col_bwd_apply(const float *x, const float *dy, float *dx, int64_t rows,
                           int64_t stride, int64_t width, const float *mean, const float *c,
-                          const float *b, const float *k) {
+                          const float *b, const float *k, bool stream) {
+    (void)stream;
     for (int64_t n = 0; n < rows; n++) {
         const float *p = x + n * stride, *g = dy + n * stride;
         float *q = dx + n * stride;

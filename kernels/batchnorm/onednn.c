@@ -3,8 +3,8 @@
  * (dnnl_use_scale | dnnl_use_shift), the peer the own variants are measured
  * against.
  *
- * Modes: spatial on the user's NCHW tensor; per feature as an N x D "nc"
- * tensor, which oneDNN normalises per column over the batch: exactly the
+ * Modes: spatial on the user's NCHW tensor; per feature as an N x D x 1 x 1
+ * tensor, which oneDNN normalises per "channel" d over the batch: exactly the
  * book's layer (onednn_common.h), so both modes are supported.
  * fwd_train: prop forward_training writes dst, mean and variance (oneDNN's
  * variance is the biased one, divided by the count, as kernbench's); oneDNN
@@ -16,9 +16,9 @@
  * (two passes), and the large-offset test (tests/test_batchnorm_agreement.c)
  * passes on it.
  *
- * No reorders: the primitive works on the plain layouts (blocked layouts
- * would add two passes over a memory-bound tensor). Everything is created in
- * prepare(); run() binds the buffers and executes. Threads: oneDNN's OpenMP
+ * Layout: the user's when oneDNN has a JIT kernel for it, else nChw16c with
+ * timed reorders in and out (measurements in onednn_common.h). Everything is
+ * created in prepare(); run() binds the buffers, reorders and executes. Threads: oneDNN's OpenMP
  * runtime uses omp_get_max_threads(), which the caller sets. */
 #include <assert.h>
 #include <stddef.h>
@@ -29,16 +29,19 @@
 #include "kernbench/variant.h"
 
 typedef struct onednn_state {
-    kb_onednn dnnl; /* engine, stream, the primitive, scratchpad, impl string */
+    kb_onednn dnnl; /* engine, stream, steps, scratchpad, impl string */
     int bnorm;
-    dnnl_memory_t src, dst, scale, shift, mean, variance;
+    kb_onednn_tensor src, dst; /* reordered when the primitive runs blocked */
+    dnnl_memory_t scale, shift, mean, variance;
 } onednn_state;
 _Static_assert(offsetof(onednn_state, dnnl) == 0, "kb_onednn must lead the state");
 
 static void onednn_release(void *state) {
     onednn_state *st = state;
     if (!st) return;
-    dnnl_memory_t *m[] = {&st->src, &st->dst, &st->scale, &st->shift, &st->mean, &st->variance};
+    kb_onednn_tensor_destroy(&st->src);
+    kb_onednn_tensor_destroy(&st->dst);
+    dnnl_memory_t *m[] = {&st->scale, &st->shift, &st->mean, &st->variance};
     for (size_t i = 0; i < sizeof m / sizeof m[0]; i++)
         if (*m[i]) dnnl_memory_destroy(*m[i]);
     kb_onednn_destroy(&st->dnnl);
@@ -54,21 +57,32 @@ static kb_status onednn_prepare(const kb_problem *problem, const kb_args *args,
     *state_out = NULL;
     onednn_state *st = calloc(1, sizeof *st);
     if (!st) return KB_ERR_NOMEM;
+    st->src.reorder = st->dst.reorder = -1;
     kb_status status = KB_OK;
     dnnl_primitive_desc_t pd = NULL;
+    const kb_batchnorm_shape *s = &problem->batchnorm;
     kb_onednn_bn_mds md;
-    KB_ONEDNN_TRY(kb_onednn_bn_mds_init(&problem->batchnorm, &md));
+    KB_ONEDNN_TRY(kb_onednn_bn_mds_init(s, &md));
     KB_ONEDNN_TRY(kb_onednn_init(&st->dnnl));
     const unsigned flags =
         dnnl_use_scale | dnnl_use_shift | (train ? 0u : (unsigned)dnnl_use_global_stats);
-    KB_ONEDNN_TRY(kb_onednn_bn_fwd_pd(st->dnnl.engine, &problem->batchnorm, &md,
-                                      train ? dnnl_forward_training : dnnl_forward_inference,
-                                      flags, st->dnnl.attr, &pd));
+    const dnnl_prop_kind_t prop = train ? dnnl_forward_training : dnnl_forward_inference;
+    KB_ONEDNN_TRY(kb_onednn_bn_fwd_pd(st->dnnl.engine, s, &md.user, prop, flags, st->dnnl.attr, &pd));
+    const bool blocked = !kb_onednn_bn_is_jit(pd);
+    if (blocked) {
+        dnnl_primitive_desc_destroy(pd);
+        pd = NULL;
+        KB_ONEDNN_TRY(
+            kb_onednn_bn_fwd_pd(st->dnnl.engine, s, &md.blocked, prop, flags, st->dnnl.attr, &pd));
+    }
+    const dnnl_memory_desc_t *data = blocked ? &md.blocked : &md.user;
     kb_onednn_set_impl(&st->dnnl, pd);
+    if (blocked) kb_onednn_bn_note_blocked(&st->dnnl);
+    /* Step order is run order: src reorder, batch normalisation, dst reorder. */
+    KB_ONEDNN_TRY(kb_onednn_tensor_init(&st->dnnl, &st->src, &md.user, data, false));
     KB_ONEDNN_TRY(kb_onednn_add_step(&st->dnnl, pd, &st->bnorm));
+    KB_ONEDNN_TRY(kb_onednn_tensor_init(&st->dnnl, &st->dst, &md.user, data, true));
     KB_ONEDNN_TRY(kb_onednn_commit(&st->dnnl));
-    KB_ONEDNN_TRY(kb_onednn_bn_memory(st->dnnl.engine, &md.data, &st->src));
-    KB_ONEDNN_TRY(kb_onednn_bn_memory(st->dnnl.engine, &md.data, &st->dst));
     KB_ONEDNN_TRY(kb_onednn_bn_memory(st->dnnl.engine, &md.stats, &st->scale));
     KB_ONEDNN_TRY(kb_onednn_bn_memory(st->dnnl.engine, &md.stats, &st->shift));
     KB_ONEDNN_TRY(kb_onednn_bn_memory(st->dnnl.engine, &md.stats, &st->mean));
@@ -93,18 +107,19 @@ static kb_status onednn_run(const kb_problem *problem, const kb_args *args, cons
     float *mean = args->tensor[train ? KB_ARG_MEAN : KB_ARG_RUNNING_MEAN];
     float *variance = args->tensor[train ? KB_ARG_VARIANCE : KB_ARG_RUNNING_VARIANCE];
     kb_status status = KB_OK;
-    KB_DNNL_TRY(dnnl_memory_set_data_handle(st->src, args->tensor[KB_ARG_SRC]));
-    KB_DNNL_TRY(dnnl_memory_set_data_handle(st->dst, args->tensor[KB_ARG_DST]));
+    KB_ONEDNN_TRY(kb_onednn_tensor_in(&st->dnnl, &st->src, args->tensor[KB_ARG_SRC]));
+    KB_ONEDNN_TRY(kb_onednn_tensor_bind(&st->dst, args->tensor[KB_ARG_DST]));
     KB_DNNL_TRY(dnnl_memory_set_data_handle(st->scale, args->tensor[KB_ARG_SCALE]));
     KB_DNNL_TRY(dnnl_memory_set_data_handle(st->shift, args->tensor[KB_ARG_SHIFT]));
     KB_DNNL_TRY(dnnl_memory_set_data_handle(st->mean, mean));
     KB_DNNL_TRY(dnnl_memory_set_data_handle(st->variance, variance));
     {
-        const dnnl_exec_arg_t a[] = {{DNNL_ARG_SRC, st->src},     {DNNL_ARG_DST, st->dst},
-                                     {DNNL_ARG_SCALE, st->scale}, {DNNL_ARG_SHIFT, st->shift},
-                                     {DNNL_ARG_MEAN, st->mean},   {DNNL_ARG_VARIANCE, st->variance}};
+        const dnnl_exec_arg_t a[] = {{DNNL_ARG_SRC, st->src.prim},  {DNNL_ARG_DST, st->dst.prim},
+                                     {DNNL_ARG_SCALE, st->scale},   {DNNL_ARG_SHIFT, st->shift},
+                                     {DNNL_ARG_MEAN, st->mean},     {DNNL_ARG_VARIANCE, st->variance}};
         KB_ONEDNN_TRY(kb_onednn_execute(&st->dnnl, st->bnorm, 6, a));
     }
+    KB_ONEDNN_TRY(kb_onednn_tensor_out(&st->dnnl, &st->dst));
     KB_DNNL_TRY(dnnl_stream_wait(st->dnnl.stream));
     if (train) {
         const kb_bn_geometry g = kb_bn_geometry_of(&problem->batchnorm);
@@ -125,7 +140,7 @@ const kb_variant kb_batchnorm_fwd_train__onednn_variant = {
     .kernel = KB_KERNEL_BATCHNORM,
     .direction = KB_DIR_FWD_TRAIN,
     .required_isa = KB_ISA_SCALAR, /* oneDNN dispatches itself */
-    .summary = "oneDNN batch normalization (training, scale+shift), running stats after",
+    .summary = "oneDNN batch normalization (training, scale+shift; JIT layout), running stats after",
     .prepare = onednn_prepare,
     .run = onednn_run,
     .release = onednn_release,
@@ -137,7 +152,7 @@ const kb_variant kb_batchnorm_fwd_infer__onednn_variant = {
     .kernel = KB_KERNEL_BATCHNORM,
     .direction = KB_DIR_FWD_INFER,
     .required_isa = KB_ISA_SCALAR,
-    .summary = "oneDNN batch normalization (inference, global stats, scale+shift)",
+    .summary = "oneDNN batch normalization (inference, global stats, scale+shift; JIT layout)",
     .prepare = onednn_prepare,
     .run = onednn_run,
     .release = onednn_release,
