@@ -63,6 +63,15 @@
  *             sums' errors plus a chain of at most ~16 roundings).
  * The offset of x never enters a bwd bound: x - mean is exact when they are
  * close (Sterbenz), and every variant forms it before multiplying.
+ * Limits of the bound: it is first order in u (second-order terms are
+ * covered by the factors of two above while (M+2) ε mag_var <= var + eps);
+ * and the variance term 2 ((M+2) ε mean|x|)^2 is the true worst case of a
+ * float mean (one accumulator, M terms) but grows as M^2: with |mean| >>
+ * spread it swamps var once M ε |mean| approaches the spread, and the check
+ * then no longer separates two-pass from one-pass formulas (the large-offset
+ * test, with M <= 6272 and mean 1e4, still fails a one-pass variance by 3x to
+ * 10^5x, and shows it). A Welford update has a larger worst case (M κ u,
+ * κ = |mean| / spread) that this bound does not cover; no variant uses it.
  *
  * Minimum bytes: the default rule (every input read once, every output
  * written once, each in-out tensor twice): fwd_train and fwd_infer move
