@@ -11,10 +11,11 @@
  * keeps no running statistics, so run() updates them afterwards, a loop over
  * the F features (negligible next to the tensor). fwd_infer: prop
  * forward_inference with dnnl_use_global_stats, the running mean and variance
- * as its mean and variance. Variance formula: oneDNN's own; its CPU
- * implementations compute the mean, then the mean of the squared deviations
- * (two passes), and the large-offset test (tests/test_batchnorm_agreement.c)
- * passes on it.
+ * as its mean and variance. Variance formula: oneDNN's; its documentation
+ * defines it as the mean of the squared deviations from the mean (two
+ * passes), and the large-offset test (tests/test_batchnorm_agreement.c), which
+ * a one-pass E[x^2] - E[x]^2 fails, passes on the implementations it picks
+ * for the tested shapes.
  *
  * Layout: the user's when oneDNN has a JIT kernel for it, else nChw16c with
  * timed reorders in and out (measurements in onednn_common.h). Everything is
