@@ -92,6 +92,16 @@ void kb_ref_optim_step_f64(const kb_optim_shape *shape, kb_direction rule, doubl
                            const double *g, double *s0, double *s1, double *mag_p,
                            double *mag_s0, double *mag_s1);
 
+/* Batch normalisation (reference/batchnorm.c): fwd_train without the running
+ * statistics, and bwd from saved statistics, both in double. */
+void kb_ref_batchnorm_fwd_train_f64(const kb_batchnorm_shape *shape, const double *src,
+                                    const double *scale, const double *shift, double *dst,
+                                    double *mean, double *variance);
+void kb_ref_batchnorm_bwd_f64(const kb_batchnorm_shape *shape, const double *src,
+                              const double *diff_dst, const double *scale, const double *mean,
+                              const double *variance, double *diff_src, double *diff_scale,
+                              double *diff_shift);
+
 #ifdef __cplusplus
 }
 #endif

@@ -98,6 +98,14 @@ expect_error "(transposes: given twice" --kernel gemm --shape m2n3k4tnnt "${csv[
 expect_error "(beta: 'inf' is not a finite float" --kernel gemm --shape m2n3k4betainf "${csv[@]}"
 expect_error "(C (m*n): more than 2^40" --kernel gemm --shape m16777216n16777216k1 "${csv[@]}"
 expect_error "--direction: 'bwd'" --kernel gemm --direction bwd "${csv[@]}"
+# batchnorm descriptors: one line naming the field.
+expect_error "(ic: missing" --kernel batchnorm --shape mb2ih3 "${csv[@]}"
+expect_error "(eps: 0 must be > 0)" --kernel batchnorm --shape mb2ic3eps0 "${csv[@]}"
+expect_error "(mom: 1.5 must be in [0, 1])" --kernel batchnorm --shape mb2ic3mom1.5 "${csv[@]}"
+expect_error "(descriptor: unexpected 'kh3'" --kernel batchnorm --shape mb2ic3kh3 "${csv[@]}"
+expect_error "(spatial: given twice" --kernel batchnorm --shape mb2ic3spatialspatial "${csv[@]}"
+expect_error "(src (mb*ic*ih*iw): more than 2^40" --kernel batchnorm --shape mb16000000ic16000000ih8 "${csv[@]}"
+expect_error "--direction: 'fwd' is not a direction of batchnorm" --kernel batchnorm --direction fwd "${csv[@]}"
 
 # A file with another header is refused and left exactly as it was.
 printf 'a,b,c\n1,2,3\n' >"$work/other.csv"

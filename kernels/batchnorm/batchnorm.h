@@ -1,0 +1,135 @@
+/* batchnorm internals shared by its problem code and its variants.
+ *
+ * Both modes are one three-index view of the NCHW tensor: element (n, f, s)
+ * lives at (n * features + f) * inner + s, and feature f has one mean and one
+ * variance over its count = batch * inner elements:
+ *   spatial      features = C,      inner = H*W (one statistic per channel)
+ *   per_feature  features = C*H*W,  inner = 1   (the book: N x D, D = C*H*W)
+ * A spatial problem with H = W = 1 is the same view as a per-feature one.
+ *
+ * Work split (every threaded variant): with inner > 1 ("row path") one work
+ * item is one feature, whose batch rows of `inner` contiguous floats are
+ * reduced by one thread; with inner == 1 ("column path") one work item is a
+ * block of adjacent features, reduced row by row with elementwise vector
+ * adds. A thread owns whole features, so the reductions never race and no
+ * partial sums cross threads. */
+#ifndef KB_BATCHNORM_H
+#define KB_BATCHNORM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "kernbench/problem.h"
+#include "kernbench/status.h"
+
+#define KB_BATCHNORM_DEFAULT_EPSILON 1e-6f /* the book's 10e-7 */
+#define KB_BATCHNORM_DEFAULT_MOMENTUM 0.9f
+
+typedef struct kb_bn_geometry {
+    int64_t batch;    /* N */
+    int64_t features; /* statistics: C (spatial) or C*H*W (per feature) */
+    int64_t inner;    /* contiguous elements per (n, f): H*W or 1 */
+    int64_t count;    /* elements per statistic: N * inner */
+} kb_bn_geometry;
+
+static inline kb_bn_geometry kb_bn_geometry_of(const kb_batchnorm_shape *s) {
+    const int64_t hw = s->height * s->width;
+    kb_bn_geometry g = {.batch = s->batch};
+    g.features = s->spatial ? s->channels : s->channels * hw;
+    g.inner = s->spatial ? hw : 1;
+    g.count = s->batch * g.inner;
+    return g;
+}
+
+/* Column path: features per work item. fwd_train reads the block's
+ * batch x block floats of x three times (sum, squared deviations, output),
+ * bwd reads x and dy twice: the block is sized so that the `tensors` re-read
+ * stay within KB_BN_BLOCK_BYTES (half of a 1 MiB L2) and the later passes
+ * hit L2. fwd_infer reads everything once: its blocks only bound the
+ * per-feature coefficient arrays (KB_BN_MAX_BLOCK floats each, 16 KiB), so
+ * rows are streamed in long segments. A block is a multiple of 16 (one
+ * AVX-512 vector, two AVX2 ones), and the features are split evenly across
+ * the threads when there are few of them. */
+#define KB_BN_BLOCK_BYTES (512 * 1024)
+#define KB_BN_MAX_BLOCK 4096
+
+static inline int64_t kb_bn_column_block(const kb_bn_geometry *g, int threads, int tensors) {
+    int64_t block = tensors > 0 ? KB_BN_BLOCK_BYTES / (int64_t)sizeof(float) / tensors / g->batch
+                                : KB_BN_MAX_BLOCK;
+    block = block / 16 * 16;
+    if (block < 16) block = 16;
+    if (block > KB_BN_MAX_BLOCK) block = KB_BN_MAX_BLOCK;
+    const int64_t share = (g->features + threads - 1) / threads;
+    const int64_t share16 = (share + 15) / 16 * 16;
+    return share16 < block ? share16 : block;
+}
+
+/* Whether the output tensor (written once, never read back by the kernel)
+ * should bypass the caches: when it is larger than a 32 MiB L3 its lines
+ * would be evicted before any reuse, and a non-temporal store saves the
+ * read-for-ownership, so a fwd pass moves 2 |x| instead of 3 |x|. Below that
+ * the output stays in cache for whatever reads it next (the timed loop's
+ * next run, in bench). */
+#define KB_BN_STREAM_BYTES ((int64_t)32 << 20)
+
+static inline bool kb_bn_stream_output(const kb_bn_geometry *g) {
+    return g->batch * g->features * g->inner * (int64_t)sizeof(float) > KB_BN_STREAM_BYTES;
+}
+
+/* r <- m r + (1 - m) batch, for the running mean and the running variance
+ * (which takes the biased batch variance, divided by the count, as the book
+ * does; PyTorch would use the unbiased one). */
+static inline float kb_bn_running(float momentum, float running, float batch) {
+    return momentum * running + (1.0f - momentum) * batch;
+}
+
+/* The inner loops one ISA provides to the shared driver (driver.c), which
+ * owns the work split, the per-feature scalars and the running statistics.
+ * Every loop walks `rows` rows `stride` floats apart (the batch).
+ *   row_*     one feature of the row path: `len` contiguous floats per row;
+ *   col_*     `width` adjacent features of the column path: `width`
+ *             contiguous floats per row, one accumulator or coefficient per
+ *             feature in the arrays.
+ * Sums are plain float sums (any order); squares are taken around the mean
+ * the caller passes (the second pass of the two-pass variance). `stream`
+ * asks for non-temporal stores of the output (kb_bn_stream_output); a loop
+ * may ignore it. */
+typedef struct kb_bn_kernels {
+    float (*row_sum)(const float *x, int64_t rows, int64_t stride, int64_t len);
+    float (*row_sum_squares)(const float *x, int64_t rows, int64_t stride, int64_t len,
+                             float mean);
+    /* y = (x - mean) a + b */
+    void (*row_apply)(const float *x, float *y, int64_t rows, int64_t stride, int64_t len,
+                      float mean, float a, float b, bool stream);
+    /* *sum_dy = sum dy, *sum_dy_xc = sum dy (x - mean) */
+    void (*row_bwd_sums)(const float *x, const float *dy, int64_t rows, int64_t stride,
+                         int64_t len, float mean, float *sum_dy, float *sum_dy_xc);
+    /* dx = c dy - b - (x - mean) k */
+    void (*row_bwd_apply)(const float *x, const float *dy, float *dx, int64_t rows,
+                          int64_t stride, int64_t len, float mean, float c, float b, float k,
+                          bool stream);
+
+    /* acc[j] = sum over rows of x[j] (acc is overwritten) */
+    void (*col_sum)(const float *x, int64_t rows, int64_t stride, int64_t width, float *acc);
+    /* acc[j] = sum over rows of (x[j] - mean[j])^2 */
+    void (*col_sum_squares)(const float *x, int64_t rows, int64_t stride, int64_t width,
+                            const float *mean, float *acc);
+    void (*col_apply)(const float *x, float *y, int64_t rows, int64_t stride, int64_t width,
+                      const float *mean, const float *a, const float *b, bool stream);
+    void (*col_bwd_sums)(const float *x, const float *dy, int64_t rows, int64_t stride,
+                         int64_t width, const float *mean, float *sum_dy, float *sum_dy_xc);
+    void (*col_bwd_apply)(const float *x, const float *dy, float *dx, int64_t rows,
+                          int64_t stride, int64_t width, const float *mean, const float *c,
+                          const float *b, const float *k, bool stream);
+} kb_bn_kernels;
+
+/* The three directions on top of one ISA's loops, `threads` OpenMP threads,
+ * whole features per thread (see the top of this file). */
+kb_status kb_bn_fwd_train(const kb_bn_kernels *k, const kb_problem *problem, const kb_args *args,
+                          int threads);
+kb_status kb_bn_fwd_infer(const kb_bn_kernels *k, const kb_problem *problem, const kb_args *args,
+                          int threads);
+kb_status kb_bn_bwd(const kb_bn_kernels *k, const kb_problem *problem, const kb_args *args,
+                    int threads);
+
+#endif

@@ -1,0 +1,395 @@
+/* batchnorm problem rules: descriptor, validation, tensors, tolerance.
+ *
+ * Descriptor (benchdnn bnorm style), e.g. "mb100ic50", "mb32ic64ih56spatial",
+ * "mb8ic3ih5iw7eps1e-05mom0.99":
+ *   a sequence of tokens, optionally separated by '_' or blanks:
+ *     mb<int> ic<int> ih<int> iw<int>   sizes (N, C, H, W)
+ *     eps<real>                         epsilon, > 0 (default 1e-6, the book's 10e-7)
+ *     mom<real>                         running-statistics momentum in [0, 1] (default 0.9)
+ *     spatial                           one statistic per channel over N*H*W
+ *   optionally ending with n"name" (ignored here; shape sets keep it).
+ * Defaults: mb 2; ih and iw 1, and when only one of them is given the other
+ * copies it (square images name ih only). Without `spatial` the problem is
+ * per feature, the book's layer: a 4-D input is flattened to N x (C*H*W) and
+ * every feature gets its own statistics over the batch. ic is mandatory.
+ * Canonical form: mb, ic, then ih (and iw when it differs) unless both are 1,
+ * then `spatial`, eps and mom when they differ from the defaults; eps and mom
+ * print with the fewest digits that read back to the same float.
+ *
+ * Tensors (F = features: C spatial, C*H*W per feature; M = count per statistic:
+ * N*H*W spatial, N per feature):
+ *   fwd_train  in: src, scale (gamma, F), shift (beta, F)
+ *              out: dst, mean (F), variance (F, population: divided by M)
+ *              in-out: running_mean, running_variance (F): r <- m r + (1-m) batch,
+ *              the variance biased (divided by M) as in the book
+ *   fwd_infer  in: src, scale, shift, running_mean, running_variance; out: dst
+ *   bwd        in: src, diff_dst, scale, mean, variance (the saved batch
+ *              statistics); out: diff_src, diff_scale, diff_shift
+ *
+ * Tolerance: |got - ref| <= (L + 2) * FLT_EPSILON * mag per element (ε = FLT_EPSILON
+ * = 2u). mag is computed by the reference (reference/batchnorm.c has the
+ * formulas); L and mag come from a first-order rounding analysis of a float32
+ * implementation that reduces with any summation order and computes the
+ * variance in two passes, sum((x - mean)^2) around its own float mean (the
+ * formula every variant here uses; a one-pass E[x^2] - E[x]^2 is not covered
+ * and fails the large-offset test):
+ *   mean      a float sum of M terms, then a division: error <= (M+1)u sum|x| / M,
+ *             so L = M, mag = mean|x|.
+ *   variance  with the float mean off by d (|d| <= (M+1)u mean|x|), the exact
+ *             identity sum (x - mean - d)^2 = sum (x - mean)^2 + M d^2 makes the
+ *             effect of d second order (d^2); the squares and their sum add
+ *             (M+4)u relative. L = M, mag = var + 2(M+2) ε mean|x|^2, whose second
+ *             term covers d^2 (it matters only when |mean| >> spread: the
+ *             large-offset case, where it is still 10^4 times below the error of
+ *             a one-pass formula).
+ *   dst       y = gamma (x - mean) inv + beta, inv = 1/sqrt(var + eps). The mean's
+ *             error moves y by |gamma| inv d; the variance's error D moves it by
+ *             |gamma (x - mean)| inv^3 D / 2; the fixed chain (subtract, add, sqrt,
+ *             divide, multiply, add) adds <= 6.5u (|gamma x̂| + |beta|). L = M,
+ *             mag = |beta| + |gamma| inv (|x - mean| + mean|x| + |x - mean| inv^2
+ *             mag_var): each term's budget 2(M+2)u covers its source for M >= 2
+ *             (the inv^3 term twice over, leaving room for the curvature of
+ *             1/sqrt while D <= (var + eps) / 2); M = 1 is exact (x - mean = 0).
+ *   running   m r + (1-m) batch: mag = |m r| + |1-m| mag(batch statistic), L = M.
+ *   fwd_infer no reduction: the chain above, with or without folding into
+ *             y = a x + b, stays below 6.5u (|gamma| inv (|x| + |r_mean|) + |beta|),
+ *             so L = 2 (tolerance 8u) with that mag.
+ *   bwd       with the given mean and variance, x̂ = (x - mean) inv,
+ *             diff_shift = sum dy (L = M, mag = sum|dy|),
+ *             diff_scale = sum dy x̂ (L = M + 2, mag = sum|dy x̂|: the sum plus up
+ *             to 5.5u per term for x̂ and the product),
+ *             diff_src = gamma inv (dy - diff_shift/M - x̂ diff_scale/M)
+ *             (L = M + 8, mag = |gamma| inv (|dy| + mean|dy| + |x̂| mean|dy x̂|): the
+ *             sums' errors plus a chain of at most ~16 roundings).
+ * The offset of x never enters a bwd bound: x - mean is exact when they are
+ * close (Sterbenz), and every variant forms it before multiplying.
+ * Limits of the bound: it is first order in u (second-order terms are
+ * covered by the factors of two above while (M+2) ε mag_var <= var + eps);
+ * and the variance term 2 ((M+2) ε mean|x|)^2 is the true worst case of a
+ * float mean (one accumulator, M terms) but grows as M^2: with |mean| >>
+ * spread it swamps var once M ε |mean| approaches the spread, and the check
+ * then no longer separates two-pass from one-pass formulas (the large-offset
+ * test, with M <= 6272 and mean 1e4, still fails a one-pass variance by 3x to
+ * 10^5x, and shows it). A Welford update has a larger worst case (M κ u,
+ * κ = |mean| / spread) that this bound does not cover; no variant uses it.
+ *
+ * Minimum bytes: the default rule (every input read once, every output
+ * written once, each in-out tensor twice): fwd_train and fwd_infer move
+ * 2 |x| floats plus the per-feature vectors, bwd 3 |x| (src and diff_dst
+ * read, diff_src written). The variants read x three times in fwd_train (sum,
+ * squares, output) and twice in bwd, but block so that the re-reads come from
+ * cache (batchnorm.h).
+ *
+ * Not integer-exact: the outputs divide and take square roots. */
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "batchnorm/batchnorm.h"
+#include "core/kernel_ops.h"
+
+enum { F_MB, F_IC, F_IH, F_IW, F_COUNT };
+static const char *const field_names[F_COUNT] = {"mb", "ic", "ih", "iw"};
+
+static kb_status validate_shape(const kb_batchnorm_shape *s, char *why, size_t why_len) {
+    const struct {
+        const char *field;
+        int64_t value;
+    } fields[] = {{"mb", s->batch}, {"ic", s->channels}, {"ih", s->height}, {"iw", s->width}};
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+        if (fields[i].value < 1) {
+            snprintf(why, why_len, "%s: %" PRId64 " must be >= 1", fields[i].field,
+                     fields[i].value);
+            return KB_ERR_INVALID;
+        }
+        if (fields[i].value > KB_MAX_DIM) {
+            snprintf(why, why_len, "%s: %" PRId64 " exceeds the limit %" PRId64, fields[i].field,
+                     fields[i].value, KB_MAX_DIM);
+            return KB_ERR_INVALID;
+        }
+    }
+    int64_t elems = 1;
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+        if (__builtin_mul_overflow(elems, fields[i].value, &elems) || elems > KB_MAX_TENSOR_ELEMS) {
+            snprintf(why, why_len,
+                     "src (mb*ic*ih*iw): more than 2^40 elements (%" PRId64 "*%" PRId64
+                     "*%" PRId64 "*%" PRId64 ")",
+                     s->batch, s->channels, s->height, s->width);
+            return KB_ERR_INVALID;
+        }
+    }
+    /* eps > 0 keeps a constant feature (variance 0) finite: x̂ = 0, y = beta. */
+    if (!(s->epsilon > 0.0f) || !isfinite(s->epsilon)) {
+        snprintf(why, why_len, "eps: %g must be > 0", (double)s->epsilon);
+        return KB_ERR_INVALID;
+    }
+    if (!(s->momentum >= 0.0f && s->momentum <= 1.0f)) {
+        snprintf(why, why_len, "mom: %g must be in [0, 1]", (double)s->momentum);
+        return KB_ERR_INVALID;
+    }
+    return KB_OK;
+}
+
+/* Reads a real after `name` at *c; one line in `why` on failure. */
+static bool parse_real(const char **c, const char *name, const char *descriptor, float *out,
+                       char *why, size_t why_len) {
+    char *end;
+    errno = 0;
+    const double value = strtod(*c, &end);
+    if (end == *c) {
+        snprintf(why, why_len, "%s: missing value in '%s'", name, descriptor);
+        return false;
+    }
+    if (errno == ERANGE || !isfinite(value) || fabs(value) > 3.4e38) {
+        snprintf(why, why_len, "%s: %.*s is out of range", name, (int)(end - *c), *c);
+        return false;
+    }
+    *out = (float)value;
+    *c = end;
+    return true;
+}
+
+static kb_status parse(const char *descriptor, kb_problem *p, char *why, size_t why_len) {
+    int64_t v[F_COUNT] = {0};
+    bool given[F_COUNT] = {false}, eps_given = false, mom_given = false, spatial = false;
+    float eps = KB_BATCHNORM_DEFAULT_EPSILON, mom = KB_BATCHNORM_DEFAULT_MOMENTUM;
+    const char *c = descriptor;
+    if (*c == '\0') {
+        snprintf(why, why_len, "descriptor: empty");
+        return KB_ERR_INVALID;
+    }
+    while (*c) {
+        if (*c == '_' || *c == ' ' || *c == '\t') {
+            c++;
+            continue;
+        }
+        if (c[0] == 'n' && c[1] == '"') { /* trailing name */
+            const char *end = strchr(c + 2, '"');
+            if (!end || end[1] != '\0') {
+                snprintf(why, why_len, "descriptor: bad name in '%s' (expected n\"...\" at the end)",
+                         descriptor);
+                return KB_ERR_INVALID;
+            }
+            break;
+        }
+        if (strncmp(c, "spatial", 7) == 0) {
+            if (spatial) {
+                snprintf(why, why_len, "spatial: given twice in '%s'", descriptor);
+                return KB_ERR_INVALID;
+            }
+            spatial = true;
+            c += 7;
+            continue;
+        }
+        if (strncmp(c, "eps", 3) == 0 || strncmp(c, "mom", 3) == 0) {
+            const bool is_eps = c[0] == 'e';
+            const char *name = is_eps ? "eps" : "mom";
+            if (is_eps ? eps_given : mom_given) {
+                snprintf(why, why_len, "%s: given twice in '%s'", name, descriptor);
+                return KB_ERR_INVALID;
+            }
+            c += 3;
+            if (!parse_real(&c, name, descriptor, is_eps ? &eps : &mom, why, why_len))
+                return KB_ERR_INVALID;
+            *(is_eps ? &eps_given : &mom_given) = true;
+            continue;
+        }
+        int field = -1;
+        for (int f = 0; f < F_COUNT && field < 0; f++) {
+            if (strncmp(c, field_names[f], 2) != 0) continue;
+            if (c[2] == '-') {
+                snprintf(why, why_len, "%s: negative value in '%s'", field_names[f], descriptor);
+                return KB_ERR_INVALID;
+            }
+            if (isdigit((unsigned char)c[2])) field = f;
+        }
+        if (field < 0) {
+            snprintf(why, why_len, "descriptor: unexpected '%.8s' in '%s'", c, descriptor);
+            return KB_ERR_INVALID;
+        }
+        c += 2;
+        errno = 0;
+        char *end;
+        const long long value = strtoll(c, &end, 10);
+        if (errno == ERANGE || value > KB_MAX_DIM) {
+            snprintf(why, why_len, "%s: %.*s exceeds the limit %" PRId64, field_names[field],
+                     (int)(end - c), c, KB_MAX_DIM);
+            return KB_ERR_INVALID;
+        }
+        if (given[field]) {
+            snprintf(why, why_len, "%s: given twice in '%s'", field_names[field], descriptor);
+            return KB_ERR_INVALID;
+        }
+        v[field] = value;
+        given[field] = true;
+        c = end;
+    }
+    if (!given[F_IC]) {
+        snprintf(why, why_len, "ic: missing in '%s'", descriptor);
+        return KB_ERR_INVALID;
+    }
+    if (!given[F_IH] && !given[F_IW]) v[F_IH] = v[F_IW] = 1;
+    else if (!given[F_IW]) v[F_IW] = v[F_IH];
+    else if (!given[F_IH]) v[F_IH] = v[F_IW];
+    p->batchnorm = (kb_batchnorm_shape){
+        .batch = given[F_MB] ? v[F_MB] : 2,
+        .channels = v[F_IC],
+        .height = v[F_IH],
+        .width = v[F_IW],
+        .spatial = spatial,
+        .epsilon = eps,
+        .momentum = mom,
+    };
+    return validate_shape(&p->batchnorm, why, why_len);
+}
+
+/* The shortest %g form that reads back to the same float. */
+static void format_real(float value, char *buf, size_t len) {
+    for (int digits = 1; digits <= 9; digits++) {
+        snprintf(buf, len, "%.*g", digits, (double)value);
+        if (strtof(buf, NULL) == value) return;
+    }
+}
+
+static void format(const kb_problem *p, char *buf, size_t buf_len) {
+    const kb_batchnorm_shape *s = &p->batchnorm;
+    size_t n = 0;
+#define APPEND(...)                                                                                \
+    do {                                                                                           \
+        if (n < buf_len) {                                                                         \
+            const int k = snprintf(buf + n, buf_len - n, __VA_ARGS__);                             \
+            n = k < 0 ? buf_len : n + (size_t)k;                                                   \
+        }                                                                                          \
+    } while (0)
+    APPEND("mb%" PRId64 "ic%" PRId64, s->batch, s->channels);
+    if (s->height != 1 || s->width != 1) {
+        APPEND("ih%" PRId64, s->height);
+        if (s->width != s->height) APPEND("iw%" PRId64, s->width);
+    }
+    if (s->spatial) APPEND("spatial");
+    char real[32];
+    if (s->epsilon != KB_BATCHNORM_DEFAULT_EPSILON) {
+        format_real(s->epsilon, real, sizeof real);
+        APPEND("eps%s", real);
+    }
+    if (s->momentum != KB_BATCHNORM_DEFAULT_MOMENTUM) {
+        format_real(s->momentum, real, sizeof real);
+        APPEND("mom%s", real);
+    }
+#undef APPEND
+}
+
+static kb_status validate(const kb_problem *p, char *why, size_t why_len) {
+    return validate_shape(&p->batchnorm, why, why_len);
+}
+
+static kb_arg_role arg_role(const kb_problem *p, kb_arg arg) {
+    switch (p->direction) {
+    case KB_DIR_FWD_TRAIN:
+        switch (arg) {
+        case KB_ARG_SRC:
+        case KB_ARG_SCALE:
+        case KB_ARG_SHIFT: return KB_ROLE_IN;
+        case KB_ARG_DST:
+        case KB_ARG_MEAN:
+        case KB_ARG_VARIANCE: return KB_ROLE_OUT;
+        case KB_ARG_RUNNING_MEAN:
+        case KB_ARG_RUNNING_VARIANCE: return KB_ROLE_INOUT;
+        default: return KB_ROLE_NONE;
+        }
+    case KB_DIR_FWD_INFER:
+        switch (arg) {
+        case KB_ARG_SRC:
+        case KB_ARG_SCALE:
+        case KB_ARG_SHIFT:
+        case KB_ARG_RUNNING_MEAN:
+        case KB_ARG_RUNNING_VARIANCE: return KB_ROLE_IN;
+        case KB_ARG_DST: return KB_ROLE_OUT;
+        default: return KB_ROLE_NONE;
+        }
+    case KB_DIR_BWD:
+        switch (arg) {
+        case KB_ARG_SRC:
+        case KB_ARG_DIFF_DST:
+        case KB_ARG_SCALE:
+        case KB_ARG_MEAN:
+        case KB_ARG_VARIANCE: return KB_ROLE_IN;
+        case KB_ARG_DIFF_SRC:
+        case KB_ARG_DIFF_SCALE:
+        case KB_ARG_DIFF_SHIFT: return KB_ROLE_OUT;
+        default: return KB_ROLE_NONE;
+        }
+    default: return KB_ROLE_NONE;
+    }
+}
+
+static size_t arg_elems(const kb_problem *p, kb_arg arg) {
+    const kb_batchnorm_shape *s = &p->batchnorm;
+    if (arg_role(p, arg) == KB_ROLE_NONE) return 0;
+    switch (arg) {
+    case KB_ARG_SRC:
+    case KB_ARG_DST:
+    case KB_ARG_DIFF_SRC:
+    case KB_ARG_DIFF_DST: return (size_t)(s->batch * s->channels * s->height * s->width);
+    default: return (size_t)kb_bn_geometry_of(s).features;
+    }
+}
+
+/* See the top of the file for the derivation. */
+static int64_t reduction_length(const kb_problem *p, kb_arg arg) {
+    const int64_t count = kb_bn_geometry_of(&p->batchnorm).count;
+    switch (p->direction) {
+    case KB_DIR_FWD_TRAIN: return count;
+    case KB_DIR_FWD_INFER: return 2;
+    case KB_DIR_BWD:
+        return arg == KB_ARG_DIFF_SRC ? count + 8 : arg == KB_ARG_DIFF_SCALE ? count + 2 : count;
+    default: return 0;
+    }
+}
+
+static bool integer_exact(const kb_problem *p) {
+    (void)p; /* division and square roots */
+    return false;
+}
+
+/* Variances (the saved batch variance of bwd, the running one) must be >= 0:
+ * real fills take them uniform in [0.25, 2), integer fills in {1, 2, 3, 4}.
+ * Every other tensor (x, gamma, beta, dy, the means) takes the generic fill;
+ * bwd's saved statistics need not be those of x: the gradient formula is
+ * defined for any (reference/batchnorm.c). */
+static bool fill(const kb_problem *p, kb_arg arg, float *data, size_t count, bool real,
+                 uint64_t seed) {
+    (void)p;
+    if (arg != KB_ARG_VARIANCE && arg != KB_ARG_RUNNING_VARIANCE) return false;
+    uint64_t state = seed;
+    for (size_t i = 0; i < count; i++) {
+        const uint64_t r = kb_random_next(&state);
+        data[i] = real ? (float)(0.25 + 1.75 * (double)(r >> 40) / (double)(1 << 24))
+                       : (float)(1 + (int)(r % 4));
+    }
+    return true;
+}
+
+static bool set_batch(kb_problem *p, int64_t batch) {
+    p->batchnorm.batch = batch;
+    return true;
+}
+
+const kb_kernel_ops kb_batchnorm_ops = {
+    .kernel = KB_KERNEL_BATCHNORM,
+    .directions = KB_DIRECTION_BIT(KB_DIR_FWD_TRAIN) | KB_DIRECTION_BIT(KB_DIR_FWD_INFER) |
+                  KB_DIRECTION_BIT(KB_DIR_BWD),
+    .parse = parse,
+    .format = format,
+    .validate = validate,
+    .arg_elems = arg_elems,
+    .arg_role = arg_role,
+    .reduction_length = reduction_length,
+    .integer_exact = integer_exact,
+    .fill = fill,
+    .set_batch = set_batch,
+};
