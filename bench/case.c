@@ -41,7 +41,7 @@ kb_status kb_case_check_memory(const kb_problem *problem, char *why, size_t why_
 }
 
 /* The reference writes into its own output buffers, reading the same inputs. */
-static kb_status compute_reference(kb_case *c, char *why, size_t why_len) {
+kb_status kb_case_recompute_reference(kb_case *c, char *why, size_t why_len) {
     const kb_problem *problem = &c->problem;
     kb_args ref_args = c->args;
     for (int arg = 0; arg < KB_ARG_COUNT; arg++) {
@@ -93,7 +93,7 @@ kb_status kb_case_init(kb_case *c, const kb_problem *problem, kb_fill fill, uint
             return KB_ERR_NOMEM;
         }
     }
-    status = compute_reference(c, why, why_len);
+    status = kb_case_recompute_reference(c, why, why_len);
     if (status != KB_OK) kb_case_free(c);
     return status;
 }
@@ -105,7 +105,7 @@ kb_status kb_case_set_inputs(kb_case *c, float *const *inputs, char *why, size_t
         memcpy(c->args.tensor[arg], inputs[arg], c->elems[arg] * sizeof(float));
         if (c->initial[arg]) memcpy(c->initial[arg], inputs[arg], c->elems[arg] * sizeof(float));
     }
-    return compute_reference(c, why, why_len);
+    return kb_case_recompute_reference(c, why, why_len);
 }
 
 void kb_case_free(kb_case *c) {

@@ -42,6 +42,10 @@ kb_status kb_case_clone_io(const kb_case *c, kb_case *copy);
 /* Bytes of one such copy. */
 size_t kb_case_io_bytes(const kb_case *c);
 
+/* Recomputes the reference outputs from the case's current inputs (and the
+ * initial values of in-out tensors), after a caller changed them. */
+kb_status kb_case_recompute_reference(kb_case *c, char *why, size_t why_len);
+
 /* Replaces the inputs (and initial values of in-out tensors) of an initialised
  * case with `inputs[arg]` (same element counts; NULL entries are kept) and
  * recomputes the reference. */

@@ -3,6 +3,8 @@
 
 #include <omp.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "testing.h"
 
@@ -52,15 +54,7 @@ void kb_agreement_check_variant(const kb_variant *variant, const kb_case *c, con
     }
 }
 
-int kb_agreement_run(kb_kernel kernel, const char *const *shapes, size_t n_shapes) {
-    for (size_t a = 0; a < kb_registry_absent_size(); a++) {
-        const kb_absent_variant *absent = kb_registry_absent_get(a);
-        if (absent->kernel != kernel) continue;
-        char what[96];
-        snprintf(what, sizeof what, "%s %s %s (all shapes)", kb_kernel_name(absent->kernel),
-                 kb_direction_name(absent->direction), absent->name);
-        kb_test_skip(what, absent->why);
-    }
+static void sweep(kb_kernel kernel, const char *const *shapes, size_t n_shapes, int first_fill) {
     for (size_t s = 0; s < n_shapes; s++) {
         for (int direction = 0; direction < KB_DIR_COUNT; direction++) {
             if (!kb_kernel_has_direction(kernel, (kb_direction)direction)) continue;
@@ -77,7 +71,7 @@ int kb_agreement_run(kb_kernel kernel, const char *const *shapes, size_t n_shape
             const kb_variant *variants[64];
             const size_t n_variants = kb_registry_select(kernel, problem.direction, NULL, 0,
                                                          variants, 64);
-            for (int fill = KB_FILL_INTEGER; fill <= KB_FILL_REAL && n_variants > 0; fill++) {
+            for (int fill = first_fill; fill <= KB_FILL_REAL && n_variants > 0; fill++) {
                 kb_case c;
                 if (kb_case_init(&c, &problem, (kb_fill)fill, 1000 + s, why, sizeof why) != KB_OK) {
                     TEST_CASE("case %s", shapes[s]) { CHECK(0, "%s", why); }
@@ -89,5 +83,28 @@ int kb_agreement_run(kb_kernel kernel, const char *const *shapes, size_t n_shape
             }
         }
     }
+}
+
+void kb_agreement_large(kb_kernel kernel, const char *const *shapes, size_t n_shapes) {
+    const char *skip = getenv("KB_TEST_SKIP_LARGE");
+    if (skip && strcmp(skip, "1") == 0) {
+        for (size_t s = 0; s < n_shapes; s++)
+            kb_test_skip(shapes[s], "large shape: KB_TEST_SKIP_LARGE=1 (sanitizer pass); the "
+                                    "release pass runs it");
+        return;
+    }
+    sweep(kernel, shapes, n_shapes, KB_FILL_REAL);
+}
+
+int kb_agreement_run(kb_kernel kernel, const char *const *shapes, size_t n_shapes) {
+    for (size_t a = 0; a < kb_registry_absent_size(); a++) {
+        const kb_absent_variant *absent = kb_registry_absent_get(a);
+        if (absent->kernel != kernel) continue;
+        char what[96];
+        snprintf(what, sizeof what, "%s %s %s (all shapes)", kb_kernel_name(absent->kernel),
+                 kb_direction_name(absent->direction), absent->name);
+        kb_test_skip(what, absent->why);
+    }
+    sweep(kernel, shapes, n_shapes, KB_FILL_INTEGER);
     return kb_test_summary();
 }

@@ -16,6 +16,11 @@
 /* Runs `variant` on the prepared case `c` at 1 and 2 threads. */
 void kb_agreement_check_variant(const kb_variant *variant, const kb_case *c, const char *shape);
 
+/* The sweep over large shapes: real-valued inputs only; skipped, with the
+ * reason, when KB_TEST_SKIP_LARGE=1 (./kb sets it for the sanitizer pass,
+ * where these shapes take minutes; the release pass runs them). */
+void kb_agreement_large(kb_kernel kernel, const char *const *shapes, size_t n_shapes);
+
 /* The whole sweep over `shapes` for `kernel`; returns kb_test_summary(). */
 int kb_agreement_run(kb_kernel kernel, const char *const *shapes, size_t n_shapes);
 
