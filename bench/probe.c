@@ -38,6 +38,9 @@ double kb_probe_peak_gflops(kb_isa isa, int threads) {
  * today's x86 parts is larger (AMD's stacked-cache CCDs have 96 MiB). */
 size_t kb_llc_bytes(void) {
     const size_t cap = (size_t)128 << 20;
+    /* KB_LLC_BYTES overrides what the OS says (a VM that hides the real L3). */
+    const char *forced = getenv("KB_LLC_BYTES");
+    if (forced && strtoull(forced, NULL, 10) > 0) return (size_t)strtoull(forced, NULL, 10);
     long l3 = sysconf(_SC_LEVEL3_CACHE_SIZE);
     if (l3 <= 0) return (size_t)32 << 20;
     return (size_t)l3 < cap ? (size_t)l3 : cap;

@@ -34,7 +34,8 @@ double kb_probe_peak_gflops(kb_isa isa, int threads);
 /* Triad GB/s with `threads`; `array_bytes` receives the size of each array. */
 double kb_probe_stream_gbps(int threads, size_t *array_bytes);
 /* The last-level cache to overflow: sysconf's L3, capped at 128 MiB (see
- * probe.c), 32 MiB when unknown. */
+ * probe.c), 32 MiB when unknown; the environment variable KB_LLC_BYTES
+ * overrides it (virtual machines often report the host's whole L3). */
 size_t kb_llc_bytes(void);
 
 /* Both, for one thread count (about 0.5 s). */

@@ -50,3 +50,8 @@ kb_arg_role kb_eltwise_arg_role(kb_direction direction, kb_arg saved, kb_arg arg
         return KB_ROLE_NONE;
     }
 }
+
+bool kb_eltwise_set_extent(kb_problem *problem, int64_t extent) {
+    problem->eltwise.elems = extent;
+    return true;
+}

@@ -21,6 +21,8 @@
 kb_status kb_eltwise_parse(const char *descriptor, kb_eltwise_shape *shape, char *why,
                            size_t why_len);
 void kb_eltwise_format(const kb_eltwise_shape *shape, char *buf, size_t buf_len);
+/* The element count: what --working-set varies (kb_kernel_ops.set_extent). */
+bool kb_eltwise_set_extent(kb_problem *problem, int64_t extent);
 kb_status kb_eltwise_validate(const kb_eltwise_shape *shape, char *why, size_t why_len);
 
 /* The role of `arg` in `direction`, where `saved` (KB_ARG_SRC or KB_ARG_DST)

@@ -232,6 +232,12 @@ static bool fill(const kb_problem *p, kb_arg arg, float *data, size_t count, boo
     return true;
 }
 
+/* --working-set varies the parameter count. */
+static bool set_extent(kb_problem *p, int64_t extent) {
+    p->optim.elems = extent;
+    return true;
+}
+
 const kb_kernel_ops kb_optim_ops = {
     .kernel = KB_KERNEL_OPTIM,
     .directions = KB_DIRECTION_BIT(KB_DIR_SGD) | KB_DIRECTION_BIT(KB_DIR_MOMENTUM) |
@@ -245,4 +251,5 @@ const kb_kernel_ops kb_optim_ops = {
     .reduction_length = reduction_length,
     .integer_exact = integer_exact,
     .fill = fill,
+    .set_extent = set_extent,
 };

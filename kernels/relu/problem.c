@@ -48,4 +48,5 @@ const kb_kernel_ops kb_relu_ops = {
     .arg_elems = arg_elems,
     .arg_role = arg_role,
     .reduction_length = reduction_length,
+    .set_extent = kb_eltwise_set_extent,
 };

@@ -83,4 +83,5 @@ const kb_kernel_ops kb_sigmoid_ops = {
     .reduction_length = reduction_length,
     .integer_exact = integer_exact,
     .fill = fill,
+    .set_extent = kb_eltwise_set_extent,
 };
