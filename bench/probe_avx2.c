@@ -12,8 +12,6 @@ double kb_probe_fma_avx2(long iterations) {
     for (long it = 0; it < iterations; it++) {
 #pragma GCC unroll 12
         for (int i = 0; i < 12; i++) acc[i] = _mm256_fmadd_ps(acc[i], x, y);
-        /* Keep the compiler from collapsing the chains. */
-        __asm__ volatile("" : "+x"(acc[0]), "+x"(acc[6]));
     }
     __m256 sum = acc[0];
     for (int i = 1; i < 12; i++) sum = _mm256_add_ps(sum, acc[i]);

@@ -12,7 +12,6 @@ double kb_probe_fma_avx512(long iterations) {
     for (long it = 0; it < iterations; it++) {
 #pragma GCC unroll 24
         for (int i = 0; i < 24; i++) acc[i] = _mm512_fmadd_ps(acc[i], x, y);
-        __asm__ volatile("" : "+v"(acc[0]), "+v"(acc[12]));
     }
     __m512 sum = acc[0];
     for (int i = 1; i < 24; i++) sum = _mm512_add_ps(sum, acc[i]);
