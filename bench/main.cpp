@@ -500,6 +500,24 @@ int main(int argc, char **argv) {
         }
     }
 
+    {
+        std::string extra, binds;
+        for (size_t b = 0; b < o.n_binds; b++) binds += std::string(b ? "," : "") + kb_bind_name(o.binds[b]);
+        for (size_t t = 0; t < o.n_threads && !o.no_probe; t++) {
+            char line[256];
+            snprintf(line, sizeof line,
+                     "probe_%d_threads: peak %.1f GFLOP/s AVX2, %.1f GFLOP/s AVX-512, triad %.1f GB/s\n",
+                     o.threads[t], probes[t].peak_avx2_gflops, probes[t].peak_avx512_gflops,
+                     probes[t].stream_gbps);
+            extra += line;
+        }
+        if (kb_sysinfo_write_machine((csv_path + ".machine").c_str(), &info, topology,
+                                     binds.c_str(), extra.c_str(), why, sizeof why) != 0) {
+            fprintf(stderr, "bench: %s\n", why);
+            return 2;
+        }
+    }
+
     bool any_fail = false, csv_failed = false;
     for (size_t s = 0; s < shapes.count && !csv_failed; s++) {
         const kb_shape &shape = shapes.items[s];

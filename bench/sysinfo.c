@@ -1,6 +1,13 @@
 #include "sysinfo.h"
 
+#include <errno.h>
 #include <hwloc.h>
+#if KB_WITH_ONEDNN
+#include <dnnl.h>
+#endif
+#if KB_WITH_OPENBLAS
+#include <cblas.h>
+#endif
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -8,6 +15,9 @@
 
 #ifndef KB_GIT_COMMIT
 #define KB_GIT_COMMIT "unknown"
+#endif
+#ifndef KB_BUILD_FLAGS
+#define KB_BUILD_FLAGS "unknown"
 #endif
 #ifndef KB_COMPILER
 #define KB_COMPILER "unknown"
@@ -65,4 +75,70 @@ void kb_sysinfo_read(kb_sysinfo *info) {
         }
         hwloc_topology_destroy(topology);
     }
+}
+
+static void read_line(const char *path, char *buf, size_t len) {
+    snprintf(buf, len, "unreadable");
+    FILE *f = fopen(path, "r");
+    if (!f) return;
+    if (fgets(buf, (int)len, f)) buf[strcspn(buf, "\n")] = '\0';
+    fclose(f);
+}
+
+static unsigned long long cache_kib(hwloc_topology_t topology, hwloc_obj_type_t type, int *count) {
+    *count = hwloc_get_nbobjs_by_type(topology, type);
+    hwloc_obj_t obj = hwloc_get_obj_by_type(topology, type, 0);
+    return obj && obj->attr ? (unsigned long long)obj->attr->cache.size / 1024 : 0;
+}
+
+int kb_sysinfo_write_machine(const char *path, const kb_sysinfo *info,
+                             struct hwloc_topology *topology, const char *binds,
+                             const char *extra, char *why, size_t why_len) {
+    FILE *f = fopen(path, "a");
+    if (!f) {
+        snprintf(why, why_len, "--csv: cannot write '%s': %s", path, strerror(errno));
+        return 2;
+    }
+    fprintf(f, "run_id: %s\ntimestamp: %s\nhost: %s\ncpu_model: %s\n", info->run_id,
+            info->timestamp, info->host, info->cpu_model);
+    fprintf(f, "packages: %d\nnuma_nodes: %d\ncores: %d\npus: %d\n",
+            hwloc_get_nbobjs_by_type(topology, HWLOC_OBJ_PACKAGE),
+            hwloc_get_nbobjs_by_type(topology, HWLOC_OBJ_NUMANODE), info->cores, info->pus);
+    const struct {
+        hwloc_obj_type_t type;
+        const char *name;
+    } levels[] = {{HWLOC_OBJ_L1CACHE, "l1d"}, {HWLOC_OBJ_L2CACHE, "l2"}, {HWLOC_OBJ_L3CACHE, "l3"}};
+    for (size_t i = 0; i < sizeof levels / sizeof levels[0]; i++) {
+        int count;
+        const unsigned long long kib = cache_kib(topology, levels[i].type, &count);
+        if (count > 0)
+            fprintf(f, "%s: %d x %llu KiB\n", levels[i].name, count, kib);
+        else
+            fprintf(f, "%s: not reported\n", levels[i].name);
+    }
+    fprintf(f, "compiler: %s\nflags: %s\ngit_commit: %s\n", info->compiler, KB_BUILD_FLAGS,
+            info->git_commit);
+#if KB_WITH_ONEDNN
+    const dnnl_version_t *v = dnnl_version();
+    fprintf(f, "onednn: %d.%d.%d (%s), max ISA (dnnl_cpu_isa_t) %d\n", v->major, v->minor,
+            v->patch, v->hash, (int)dnnl_get_effective_cpu_isa());
+#else
+    fprintf(f, "onednn: not in this build\n");
+#endif
+#if KB_WITH_OPENBLAS
+    fprintf(f, "openblas: core %s; %s\n", openblas_get_corename(), openblas_get_config());
+#else
+    fprintf(f, "openblas: not in this build\n");
+#endif
+    char governor[64];
+    read_line("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor", governor, sizeof governor);
+    fprintf(f, "governor: %s\nftz_daz: on\nbind: %s\n", governor, binds);
+    if (extra) fputs(extra, f);
+    fputc('\n', f);
+    const int failed = ferror(f);
+    if (fclose(f) != 0 || failed) {
+        snprintf(why, why_len, "--csv: writing '%s' failed", path);
+        return 2;
+    }
+    return 0;
 }

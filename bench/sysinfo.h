@@ -2,6 +2,8 @@
 #ifndef KB_SYSINFO_H
 #define KB_SYSINFO_H
 
+#include <stddef.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -19,6 +21,17 @@ typedef struct kb_sysinfo {
 } kb_sysinfo;
 
 void kb_sysinfo_read(kb_sysinfo *info);
+
+/* The machine fingerprint of one run, appended to `path` (the CSV's name +
+ * ".machine") as "key: value" lines after a "run_id: ..." line, so rows join
+ * it by run_id: CPU, cores, PUs, NUMA nodes, cache sizes (hwloc), compiler
+ * and flags, oneDNN version and the ISA it may dispatch to, OpenBLAS core and
+ * build, governor, FTZ/DAZ, bind policies, and `extra` (the probe results,
+ * one "key: value" per line, may be NULL). Returns 0, or 2 with `why`. */
+struct hwloc_topology;
+int kb_sysinfo_write_machine(const char *path, const kb_sysinfo *info,
+                             struct hwloc_topology *topology, const char *binds,
+                             const char *extra, char *why, size_t why_len);
 
 #ifdef __cplusplus
 }

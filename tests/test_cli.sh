@@ -230,6 +230,16 @@ labels=$(tail -n +2 "$work/ws.csv" | cut -d, -f12 | tr '\n' ' ')
 if [ "$rc" -eq 0 ] && [ "$labels" = "shape@L1 shape@L2 " ]; then pass; else fail "--working-set: rc=$rc labels '$labels'"; fi
 expect_error "--working-set: 'L4'" --kernel conv2d --working-set L4 "${csv[@]}"
 
+# The machine fingerprint beside the CSV: one block per run, joined by run_id.
+runs_in_csv=$(tail -n +2 "$work/smoke.csv" | cut -d, -f1 | sort -u | wc -l)
+runs_in_machine=$(grep -c '^run_id: ' "$work/smoke.csv.machine")
+if [ "$runs_in_csv" -eq "$runs_in_machine" ] && grep -q '^onednn: ' "$work/smoke.csv.machine" &&
+    grep -q '^l1d: ' "$work/smoke.csv.machine"; then
+    pass
+else
+    fail "machine sidecar: $runs_in_csv runs in the CSV, $runs_in_machine blocks"
+fi
+
 # --determinism records a verdict per checked row.
 "$bench" --kernel conv2d --shape small --threads 1,2 --reps 1 --min-time 0.001 --no-probe \
     --determinism --csv "$work/det.csv" >/dev/null 2>&1
