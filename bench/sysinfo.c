@@ -1,4 +1,5 @@
 #include "sysinfo.h"
+#include "topology.h"
 
 #include <errno.h>
 #include <hwloc.h>
@@ -9,6 +10,7 @@
 #include <cblas.h>
 #endif
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -134,6 +136,21 @@ int kb_sysinfo_write_machine(const char *path, const kb_sysinfo *info,
     read_line("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor", governor, sizeof governor);
     fprintf(f, "governor: %s\nftz_daz: on\nbind: %s\n", governor, binds);
     if (extra) fputs(extra, f);
+    /* What `bench --topology` prints, each line prefixed, so a report can
+     * show the machine a run came from. */
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mem = open_memstream(&text, &len);
+    if (mem) {
+        kb_topology_print(topology, mem);
+        fclose(mem);
+        for (char *line = text; line && *line;) {
+            char *next = strchr(line, '\n');
+            fprintf(f, "topology: %.*s\n", next ? (int)(next - line) : (int)strlen(line), line);
+            line = next ? next + 1 : NULL;
+        }
+        free(text);
+    }
     fputc('\n', f);
     const int failed = ferror(f);
     if (fclose(f) != 0 || failed) {

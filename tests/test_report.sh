@@ -22,6 +22,7 @@ for f in report.md "roofline_$host.png" "roofline_$host.svg" "conv2d_fwd_$host.p
     if [ -s "$work/report/$f" ]; then pass; else fail "missing $f"; fi
 done
 if grep -q "| conv2d | fwd | 1 | avx2 |" "$work/report/report.md"; then pass; else fail "summary table"; fi
+if grep -q "^topology: PUs in compact order" "$work/report/report.md"; then pass; else fail "machine block with the topology"; fi
 printf 'a,b\n1,2\n' >"$work/other.csv"
 if /usr/bin/python3 "$report" "$work/other.csv" --out "$work/x" >"$work/log" 2>&1; then
     fail "a foreign CSV was accepted"

@@ -162,6 +162,23 @@ def main():
         lines += ["### Medians over shapes: speed-up over naive (1-thread naive where naive is "
                   "single-threaded is not joined), time ratio to onednn (>1 faster), % of roofline",
                   "", md_table(summary), ""]
+    # The machine fingerprints (bench's <csv>.machine) of the runs shown.
+    runs = set(rows["run_id"])
+    blocks = []
+    for path in args.csv:
+        try:
+            with open(path + ".machine") as f:
+                text = f.read()
+        except OSError:
+            continue
+        for block in text.split("\n\n"):
+            first = block.strip().splitlines()[:1]
+            if first and first[0].startswith("run_id: ") and first[0][8:] in runs:
+                blocks.append(block.strip())
+    if blocks:
+        lines += ["## Machines (bench's .machine files: hwloc topology, libraries, probes)", ""]
+        for block in blocks:
+            lines += ["```", block, "```", ""]
     with open(os.path.join(out, "report.md"), "w") as f:
         f.write("\n".join(lines))
     print(f"report: wrote {os.path.join(out, 'report.md')}")
