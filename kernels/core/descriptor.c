@@ -96,6 +96,7 @@ kb_status kb_desc_parse_fields(const char *descriptor, const char *begin, const 
 }
 
 void kb_desc_format_real(float value, char *buf, size_t buf_len) {
+    if (!buf || buf_len == 0) return;
     for (int digits = 1; digits <= 9; digits++) {
         snprintf(buf, buf_len, "%.*g", digits, (double)value);
         if (strtof(buf, NULL) == value) return;
