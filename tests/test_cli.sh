@@ -240,6 +240,25 @@ else
     fail "machine sidecar: $runs_in_csv runs in the CSV, $runs_in_machine blocks"
 fi
 
+# A run killed midway leaves the rows it finished and no broken line.
+"$bench" --kernel relu --shape l1,l2,l3 --threads 1,2 --reps 3 --min-time 0.05 --no-probe \
+    --csv "$work/killed.csv" >/dev/null 2>&1 &
+victim=$!
+for _ in $(seq 1 100); do
+    [ -f "$work/killed.csv" ] && [ "$(wc -l <"$work/killed.csv")" -gt 4 ] && break
+    sleep 0.05
+done
+kill -9 "$victim" 2>/dev/null
+wait "$victim" 2>/dev/null
+columns=$(head -1 "$work/killed.csv" | awk -F, '{print NF}')
+broken=$(awk -F, -v n="$columns" 'NF != n' "$work/killed.csv" | wc -l)
+rows=$(($(wc -l <"$work/killed.csv") - 1))
+if [ "$broken" -eq 0 ] && [ "$rows" -gt 0 ] && [ "$(tail -c 1 "$work/killed.csv" | od -An -c | tr -d ' ')" = '\n' ]; then
+    pass
+else
+    fail "killed run: $rows rows, $broken broken lines"
+fi
+
 # --determinism records a verdict per checked row.
 "$bench" --kernel conv2d --shape small --threads 1,2 --reps 1 --min-time 0.001 --no-probe \
     --determinism --csv "$work/det.csv" >/dev/null 2>&1
