@@ -32,14 +32,13 @@
  * conv2d does not count its bias: the rate then equals the GEMM rate of the
  * same sizes, and those additions are under 1/(2D) of the work.
  * Bytes: the default, every tensor read or written once. */
-#include <ctype.h>
-#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "affine/affine.h"
+#include "core/descriptor.h"
 #include "core/kernel_ops.h"
 
 enum { F_MB, F_IC, F_OC, F_COUNT };
@@ -83,66 +82,23 @@ static kb_status validate(const kb_problem *p, char *why, size_t why_len) {
 }
 
 static kb_status parse(const char *descriptor, kb_problem *p, char *why, size_t why_len) {
-    int64_t v[F_COUNT] = {0};
-    bool given[F_COUNT] = {false};
-    const char *c = descriptor;
-    if (*c == '\0') {
-        snprintf(why, why_len, "descriptor: empty");
-        return KB_ERR_INVALID;
-    }
-    while (*c) {
-        if (*c == '_' || *c == ' ' || *c == '\t') {
-            c++;
-            continue;
-        }
-        if (c[0] == 'n' && c[1] == '"') { /* trailing name */
-            const char *end = strchr(c + 2, '"');
-            if (!end || end[1] != '\0') {
-                snprintf(why, why_len,
-                         "descriptor: bad name in '%s' (expected n\"...\" at the end)", descriptor);
-                return KB_ERR_INVALID;
-            }
-            break;
-        }
-        int field = -1;
-        for (int f = 0; f < F_COUNT && field < 0; f++) {
-            const size_t len = strlen(field_names[f]);
-            if (strncmp(c, field_names[f], len) != 0) continue;
-            if (c[len] == '-') {
-                snprintf(why, why_len, "%s: negative value in '%s'", field_names[f], descriptor);
-                return KB_ERR_INVALID;
-            }
-            if (isdigit((unsigned char)c[len])) field = f;
-        }
-        if (field < 0) {
-            snprintf(why, why_len, "descriptor: unexpected '%.8s' in '%s'", c, descriptor);
-            return KB_ERR_INVALID;
-        }
-        c += strlen(field_names[field]);
-        errno = 0;
-        char *end;
-        const long long value = strtoll(c, &end, 10);
-        if (errno == ERANGE || value > KB_MAX_DIM) {
-            snprintf(why, why_len, "%s: %.*s exceeds the limit %" PRId64, field_names[field],
-                     (int)(end - c), c, KB_MAX_DIM);
-            return KB_ERR_INVALID;
-        }
-        if (given[field]) {
-            snprintf(why, why_len, "%s: given twice in '%s'", field_names[field], descriptor);
-            return KB_ERR_INVALID;
-        }
-        v[field] = value;
-        given[field] = true;
-        c = end;
-    }
-    if (!given[F_IC] || !given[F_OC]) {
-        snprintf(why, why_len, "%s: missing in '%s'", given[F_IC] ? "oc" : "ic", descriptor);
+    kb_desc_field fields[F_COUNT];
+    for (int f = 0; f < F_COUNT; f++) fields[f] = (kb_desc_field){.name = field_names[f]};
+    const char *body_end;
+    kb_status status = kb_desc_body_end(descriptor, &body_end, why, why_len);
+    if (status == KB_OK)
+        status = kb_desc_parse_fields(descriptor, descriptor, body_end, fields, F_COUNT, why,
+                                      why_len);
+    if (status != KB_OK) return status;
+    if (!fields[F_IC].given || !fields[F_OC].given) {
+        snprintf(why, why_len, "%s: missing in '%s'", fields[F_IC].given ? "oc" : "ic",
+                 descriptor);
         return KB_ERR_INVALID;
     }
     p->affine = (kb_affine_shape){
-        .batch = given[F_MB] ? v[F_MB] : 2,
-        .in_features = v[F_IC],
-        .out_features = v[F_OC],
+        .batch = fields[F_MB].given ? fields[F_MB].value : 2,
+        .in_features = fields[F_IC].value,
+        .out_features = fields[F_OC].value,
     };
     return validate(p, why, why_len);
 }
