@@ -107,24 +107,8 @@ kb_status kb_affine_fwd__onednn(const kb_problem *problem, const kb_args *args,
     assert(problem && args && state);
     assert(problem->kernel == KB_KERNEL_AFFINE && problem->direction == KB_DIR_FWD);
     onednn_state *st = state;
-    assert(args->tensor[KB_ARG_SRC] && args->tensor[KB_ARG_BIAS] && args->tensor[KB_ARG_DST]);
-    kb_status status = KB_OK;
-
-    /* The args' buffers may move between calls: rebind every time. */
-    KB_ONEDNN_TRY(kb_onednn_tensor_in(&st->dnnl, &st->src, args->tensor[KB_ARG_SRC]));
-    KB_ONEDNN_TRY(kb_onednn_tensor_in(&st->dnnl, &st->bias, args->tensor[KB_ARG_BIAS]));
-    KB_ONEDNN_TRY(kb_onednn_tensor_bind(&st->dst, args->tensor[KB_ARG_DST]));
-    {
-        const dnnl_exec_arg_t a[] = {{DNNL_ARG_SRC, st->src.prim},
-                                     {DNNL_ARG_WEIGHTS, st->weights},
-                                     {DNNL_ARG_BIAS, st->bias.prim},
-                                     {DNNL_ARG_DST, st->dst.prim}};
-        KB_ONEDNN_TRY(kb_onednn_execute(&st->dnnl, st->ip, 4, a));
-    }
-    KB_ONEDNN_TRY(kb_onednn_tensor_out(&st->dnnl, &st->dst));
-    KB_DNNL_TRY(dnnl_stream_wait(st->dnnl.stream));
-fail:
-    return status;
+    return kb_onednn_run_forward(&st->dnnl, st->ip, &st->src, st->weights, &st->bias, &st->dst,
+                                 args);
 }
 
 const kb_variant kb_affine_fwd__onednn_variant = {

@@ -210,3 +210,24 @@ const char *kb_onednn_isa_used(void *state) {
     const kb_onednn *o = state;
     return o ? o->impl : kb_onednn_cpu_isa_name();
 }
+
+kb_status kb_onednn_run_forward(kb_onednn *o, int step, kb_onednn_tensor *src,
+                                dnnl_memory_t weights, kb_onednn_tensor *bias,
+                                kb_onednn_tensor *dst, const kb_args *args) {
+    assert(args->tensor[KB_ARG_SRC] && args->tensor[KB_ARG_BIAS] && args->tensor[KB_ARG_DST]);
+    kb_status status = KB_OK;
+    KB_ONEDNN_TRY(kb_onednn_tensor_in(o, src, args->tensor[KB_ARG_SRC]));
+    KB_ONEDNN_TRY(kb_onednn_tensor_in(o, bias, args->tensor[KB_ARG_BIAS]));
+    KB_ONEDNN_TRY(kb_onednn_tensor_bind(dst, args->tensor[KB_ARG_DST]));
+    {
+        const dnnl_exec_arg_t a[] = {{DNNL_ARG_SRC, src->prim},
+                                     {DNNL_ARG_WEIGHTS, weights},
+                                     {DNNL_ARG_BIAS, bias->prim},
+                                     {DNNL_ARG_DST, dst->prim}};
+        KB_ONEDNN_TRY(kb_onednn_execute(o, step, 4, a));
+    }
+    KB_ONEDNN_TRY(kb_onednn_tensor_out(o, dst));
+    KB_DNNL_TRY(dnnl_stream_wait(o->stream));
+fail:
+    return status;
+}

@@ -109,6 +109,14 @@ kb_status kb_onednn_tensor_bind(kb_onednn_tensor *t, float *data);
 kb_status kb_onednn_tensor_out(kb_onednn *o, kb_onednn_tensor *t);
 void kb_onednn_tensor_destroy(kb_onednn_tensor *t);
 
+/* The timed run of a forward primitive with src, constant (prepared) weights,
+ * bias and dst, as conv2d and affine have: binds the caller's buffers (they
+ * may move between calls), reorders the inputs in, executes step `step`,
+ * reorders dst out and waits. */
+kb_status kb_onednn_run_forward(kb_onednn *o, int step, kb_onednn_tensor *src,
+                                dnnl_memory_t weights, kb_onednn_tensor *bias,
+                                kb_onednn_tensor *dst, const kb_args *args);
+
 /* Constant weights, repacked once in prepare(): `*packed` is new memory in
  * layout `packed_md`, owned by the caller (no pointer to `data` is kept). */
 kb_status kb_onednn_repack(kb_onednn *o, const dnnl_memory_desc_t *user_md, const float *data,
