@@ -14,7 +14,7 @@ const char kb_usage[] =
     "             [--batch N] [--threads LIST|all] [--reps N] [--min-time SECONDS]\n"
     "             [--bind LIST] [--csv FILE] [--no-check] [--no-probe] [--topology]\n"
     "             [--cache warm|cold] [--determinism] [--save DIR] [--load DIR]\n"
-    "             [--list] [--help]\n"
+    "             [--json FILE] [--quiet] [--list] [--help]\n"
     "  --kernel      conv2d, gemm, affine, ... (--list shows the kernels of this build)\n"
     "  --direction   the kernel's directions: conv2d fwd, bwd_data, bwd_weights; gemm fwd;\n"
     "                affine, softmax_xent, pool2d, relu, sigmoid fwd, bwd; batchnorm\n"
@@ -54,6 +54,10 @@ const char kb_usage[] =
     "  --min-time    minimum seconds per repetition (default 0.05)\n"
     "  --csv         output file (default results/<host>-<date>-<kernel>.csv); rows are\n"
     "                appended under one header\n"
+    "  --json FILE   also write the timed runs as Google Benchmark JSON (its compare.py\n"
+    "                reads it); written whole at the end through a temporary name\n"
+    "  --quiet       no banner, probe lines or progress on stderr (warnings and errors stay);\n"
+    "                stdout carries only the table either way\n"
     "  --no-check    time without comparing with the reference first\n"
     "  --no-probe    skip the peak-FMA and triad-bandwidth probes run once per thread count\n"
     "                (the roofline columns stay empty)\n"
@@ -213,6 +217,10 @@ static int parse(int argc, char **argv, int cores, int pus, kb_options *o, char 
             o->determinism = true;
             continue;
         }
+        if (strcmp(flag, "--quiet") == 0) {
+            o->quiet = true;
+            continue;
+        }
         if (strcmp(flag, "--topology") == 0) {
             o->topology = true;
             continue;
@@ -241,7 +249,8 @@ static int parse(int argc, char **argv, int cores, int pus, kb_options *o, char 
                                              "--shape",  "--batch",     "--threads",
                                              "--reps",   "--min-time",  "--csv",
                                              "--bind",   "--threshold", "--save",
-                                             "--load",   "--cache",     "--working-set"};
+                                             "--load",   "--cache",     "--working-set",
+                                             "--json"};
         bool known = false;
         for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++)
             known |= strcmp(name, valued[k]) == 0;
@@ -371,6 +380,12 @@ static int parse(int argc, char **argv, int cores, int pus, kb_options *o, char 
                 return 2;
             }
             o->csv_path = value;
+        } else if (strcmp(name, "--json") == 0) {
+            if (*value == '\0') {
+                snprintf(why, why_len, "--json: empty file name");
+                return 2;
+            }
+            o->json_path = value;
         }
     }
     if (o->help) return 0;

@@ -18,6 +18,7 @@ extern "C" {
 
 typedef struct kb_options {
     bool help, list, no_check, no_probe, topology, determinism;
+    bool quiet; /* --quiet: no banner, probe lines or progress on stderr */
     bool kernel_given;
     kb_kernel kernel;
     kb_direction directions[KB_DIR_COUNT];
@@ -36,6 +37,7 @@ typedef struct kb_options {
     int reps;
     double min_time_s; /* per repetition */
     const char *csv_path; /* NULL: results/<host>-<date>-<kernel>.csv */
+    const char *json_path; /* --json FILE: Google Benchmark's JSON of the timed runs */
     const char *compare_base, *compare_new; /* --compare BASE NEW */
     const char *save_dir, *load_dir;        /* --save DIR, --load DIR (.npy) */
     double threshold_pct;                   /* --threshold, default 5 */

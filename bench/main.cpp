@@ -14,6 +14,8 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <chrono>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -34,12 +36,15 @@ namespace {
 
 // Collects the per-repetition wall time of one benchmark, ignoring Google
 // Benchmark's own aggregates (we compute median, min, max and CV ourselves).
+// Every run, aggregates included, also goes to `json` when --json is given.
 class CollectingReporter : public benchmark::BenchmarkReporter {
   public:
+    explicit CollectingReporter(benchmark::BenchmarkReporter *json) : json_(json) {}
     std::vector<double> seconds;
     std::string error;
     bool ReportContext(const Context &) override { return true; }
     void ReportRuns(const std::vector<Run> &runs) override {
+        if (json_) json_->ReportRuns(runs);
         for (const Run &run : runs) {
             if (run.error_occurred)
                 error = run.error_message;
@@ -47,6 +52,102 @@ class CollectingReporter : public benchmark::BenchmarkReporter {
                 seconds.push_back(run.real_accumulated_time / static_cast<double>(run.iterations));
         }
     }
+
+  private:
+    benchmark::BenchmarkReporter *json_;
+};
+
+// --json FILE: Google Benchmark's own JSON reporter, fed every timed run, so
+// its tools/compare.py reads our runs. Benchmark names are
+// kernel/direction/shape/variant/threads:T/bind:B/cache:C. The text goes to a
+// temporary file beside FILE and is renamed over it when bench ends (also on
+// an error after rows were timed), so FILE is never half written.
+class JsonOutput {
+  public:
+    ~JsonOutput() { finish(nullptr, 0); }
+    benchmark::BenchmarkReporter *reporter() { return open_ ? &reporter_ : nullptr; }
+
+    bool open(const std::string &path, char *why, size_t why_len) {
+        path_ = path;
+        temporary_ = path + ".tmp." + std::to_string(getpid());
+        file_.open(temporary_, std::ios::out | std::ios::trunc);
+        if (!file_) {
+            snprintf(why, why_len, "--json: cannot write '%s': %s", temporary_.c_str(),
+                     strerror(errno));
+            return false;
+        }
+        reporter_.SetOutputStream(&file_);
+        reporter_.SetErrorStream(&file_);
+        reporter_.ReportContext(benchmark::BenchmarkReporter::Context());
+        open_ = true;
+        return true;
+    }
+
+    // Closes the JSON and renames it into place; false (and `why`) on failure.
+    bool finish(char *why, size_t why_len) {
+        if (!open_) return true;
+        open_ = false;
+        reporter_.Finalize();
+        file_.close();
+        if (file_.fail() || rename(temporary_.c_str(), path_.c_str()) != 0) {
+            if (why) snprintf(why, why_len, "--json: cannot write '%s': %s", path_.c_str(),
+                              strerror(errno));
+            remove(temporary_.c_str());
+            return false;
+        }
+        return true;
+    }
+
+  private:
+    benchmark::JSONReporter reporter_;
+    std::ofstream file_;
+    std::string path_, temporary_;
+    bool open_ = false;
+};
+
+// Progress on stderr (unless --quiet): done/total rows, the current row and an
+// estimate of the time left from the mean time of the rows so far. On a
+// terminal one line is rewritten in place and cleared before stdout prints;
+// elsewhere (a log file) each row gets its own line.
+class Progress {
+  public:
+    Progress(size_t total, bool quiet)
+        : total_(total), quiet_(quiet), tty_(isatty(STDERR_FILENO) != 0),
+          start_(std::chrono::steady_clock::now()) {}
+
+    void row(const std::string &what) {
+        if (quiet_) return;
+        const double elapsed = seconds_since_start();
+        std::string left = "estimating time left";
+        if (done_ > 0) left = "about " + duration(elapsed / done_ * (total_ - done_)) + " left";
+        fprintf(stderr, "%s[%zu/%zu] %s; %s%s", tty_ ? "\r\033[K" : "", done_ + 1, total_,
+                what.c_str(), left.c_str(), tty_ ? "" : "\n");
+        fflush(stderr);
+        done_++;
+    }
+
+    // Before stdout prints: a terminal's progress line would run into it.
+    void clear() {
+        if (quiet_ || !tty_) return;
+        fputs("\r\033[K", stderr);
+        fflush(stderr);
+    }
+
+  private:
+    double seconds_since_start() const {
+        return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    }
+    static std::string duration(double seconds) {
+        char buf[32];
+        const long s = std::lround(seconds);
+        if (s >= 3600) snprintf(buf, sizeof buf, "%ldh%02ldm", s / 3600, s / 60 % 60);
+        else if (s >= 60) snprintf(buf, sizeof buf, "%ldm%02lds", s / 60, s % 60);
+        else snprintf(buf, sizeof buf, "%lds", s);
+        return buf;
+    }
+    size_t total_, done_ = 0;
+    bool quiet_, tty_;
+    std::chrono::steady_clock::time_point start_;
 };
 
 struct Row {
@@ -110,10 +211,14 @@ std::string format_error(double value) {
 // Cold cache (`copies` not empty): iteration i runs on copy i mod n, so its
 // data was last touched n - 1 iterations ago and more than twice the
 // last-level cache of other tensors has streamed through since.
+// `name` names the run in --json's output; `flops` and `bytes` (per run) give
+// its FLOP/s counter and bytes_per_second there.
 bool time_variant(kb_prepared *prepared, const kb_case *c, const std::vector<kb_case> &copies,
-                  const kb_options &o, Stats *stats, std::string *error) {
-    CollectingReporter reporter;
-    benchmark::RegisterBenchmark("kb", [prepared, c, &copies](benchmark::State &state) {
+                  const kb_options &o, const std::string &name, double flops, double bytes,
+                  benchmark::BenchmarkReporter *json, Stats *stats, std::string *error) {
+    CollectingReporter reporter(json);
+    benchmark::RegisterBenchmark(name.c_str(), [prepared, c, &copies, flops,
+                                                bytes](benchmark::State &state) {
         size_t next = 0;
         for (auto _ : state) {
             const kb_case *on = c;
@@ -127,6 +232,10 @@ bool time_variant(kb_prepared *prepared, const kb_case *c, const std::vector<kb_
                 break;
             }
         }
+        state.SetBytesProcessed(static_cast<int64_t>(bytes * static_cast<double>(state.iterations())));
+        if (flops > 0)
+            state.counters["FLOP/s"] =
+                benchmark::Counter(flops, benchmark::Counter::kIsIterationInvariantRate);
     })
         ->UseRealTime()
         ->Repetitions(o.reps)
@@ -471,6 +580,10 @@ int main(int argc, char **argv) {
         fprintf(stderr, "bench: %s\n", why);
         return 2;
     }
+    if (o.json_path && csv_path == o.json_path) {
+        fprintf(stderr, "bench: --json: '%s' is the CSV file too\n", o.json_path);
+        return 2;
+    }
     for (size_t i = 0; i < o.n_threads; i++)
         if (o.threads[i] > info.pus)
             fprintf(stderr, "bench: warning: --threads %d exceeds the %d hardware threads\n",
@@ -479,10 +592,25 @@ int main(int argc, char **argv) {
     int bench_argc = static_cast<int>(theirs.size());
     benchmark::Initialize(&bench_argc, theirs.data());
     if (benchmark::ReportUnrecognizedArguments(bench_argc, theirs.data())) return 2;
+    JsonOutput json;
+    if (o.json_path) {
+        benchmark::AddCustomContext("kernbench_commit", info.git_commit);
+        benchmark::AddCustomContext("kernbench_run_id", info.run_id);
+        benchmark::AddCustomContext("kernbench_host", info.host);
+        benchmark::AddCustomContext("kernbench_cpu", info.cpu_model);
+        benchmark::AddCustomContext("kernbench_isa", kb_isa_name(kb_cpu_isa()));
+        benchmark::AddCustomContext("kernbench_csv", csv_path);
+        if (!json.open(o.json_path, why, sizeof why)) {
+            fprintf(stderr, "bench: %s\n", why);
+            return 2;
+        }
+    }
 
-    printf("kernbench %s on %s (%s, %d cores, ISA %s); %d reps x >= %gs; CSV: %s\n",
-           info.git_commit, info.host, info.cpu_model, info.cores, kb_isa_name(kb_cpu_isa()),
-           o.reps, o.min_time_s, csv_path.c_str());
+    // stdout carries the table only; the banner and probe lines go to stderr.
+    if (!o.quiet)
+        fprintf(stderr, "kernbench %s on %s (%s, %d cores, ISA %s); %d reps x >= %gs; CSV: %s\n",
+                info.git_commit, info.host, info.cpu_model, info.cores, kb_isa_name(kb_cpu_isa()),
+                o.reps, o.min_time_s, csv_path.c_str());
     printf("  %-12s %3s %-7s %-4s %10s %10s %10s %6s %9s %8s %8s %9s %9s  %s\n", "variant", "thr",
            "bind", "mem",
            "median_ms", "min_ms", "max_ms", "cv%", "GFLOP/s", "GB/s", "/onednn", "/openblas",
@@ -493,7 +621,8 @@ int main(int argc, char **argv) {
     if (!o.no_probe) {
         for (size_t t = 0; t < o.n_threads; t++) {
             kb_probe_run(o.threads[t], &probes[t]);
-            printf("probe: %d threads: peak %.1f GFLOP/s AVX2, %.1f GFLOP/s AVX-512; triad "
+            if (!o.quiet)
+                fprintf(stderr, "probe: %d threads: peak %.1f GFLOP/s AVX2, %.1f GFLOP/s AVX-512; triad "
                    "%.1f GB/s (3 x %.0f MiB)\n",
                    o.threads[t], probes[t].peak_avx2_gflops, probes[t].peak_avx512_gflops,
                    probes[t].stream_gbps, probes[t].stream_array_bytes / 1048576.0);
@@ -518,6 +647,19 @@ int main(int argc, char **argv) {
         }
     }
 
+    // One progress step per row: the rows the loops below will produce.
+    size_t total_rows = 0;
+    for (size_t d = 0; d < o.n_directions; d++) {
+        const kb_variant *variants[KB_MAX_LIST];
+        const size_t n = kb_registry_select(o.kernel, o.directions[d], o.variants, o.n_variants,
+                                            variants, KB_MAX_LIST);
+        for (size_t t = 0; t < o.n_threads; t++)
+            for (size_t v = 0; v < n; v++)
+                if (!variants[v]->single_threaded || o.threads[t] == 1)
+                    total_rows += shapes.count * o.n_binds * (o.caches[0] + o.caches[1]);
+    }
+    Progress progress(total_rows, o.quiet);
+
     bool any_fail = false, csv_failed = false;
     for (size_t s = 0; s < shapes.count && !csv_failed; s++) {
         const kb_shape &shape = shapes.items[s];
@@ -529,6 +671,7 @@ int main(int argc, char **argv) {
                 kb_registry_select(o.kernel, problem.direction, o.variants, o.n_variants,
                                    variants, KB_MAX_LIST);
             const double flops = kb_problem_flops(&problem);
+            progress.clear();
             printf("%s %s %s (%.3g GFLOP, %.3g MB)\n", shape.label[0] ? shape.label : "-",
                    shape.descriptor, kb_direction_name(problem.direction), flops * 1e-9,
                    kb_problem_min_bytes(&problem) * 1e-6);
@@ -599,6 +742,12 @@ int main(int argc, char **argv) {
                 for (size_t v = 0; v < n_variants; v++) {
                     const kb_variant *variant = variants[v];
                     if (variant->single_threaded && threads != 1) continue;
+                    const std::string row_name =
+                        std::string(kb_kernel_name(o.kernel)) + "/" +
+                        kb_direction_name(problem.direction) + "/" + shape.descriptor + "/" +
+                        variant->name + "/threads:" + std::to_string(threads) +
+                        "/bind:" + kb_bind_name(o.binds[b]) + "/cache:" + (cold ? "cold" : "warm");
+                    progress.row(row_name);
                     Row r;
                     r.shape = &shape;
                     r.direction = problem.direction;
@@ -677,8 +826,9 @@ int main(int argc, char **argv) {
                         Stats stats;
                         std::string error;
                         r.reps = o.reps;
-                        if (time_variant(&prepared, &c, cold ? cold_copies : no_copies, o, &stats,
-                                         &error)) {
+                        if (time_variant(&prepared, &c, cold ? cold_copies : no_copies, o,
+                                         row_name, flops, kb_problem_min_bytes(&problem),
+                                         json.reporter(), &stats, &error)) {
                             r.timed = true;
                             r.median_ms = stats.median * 1e3;
                             r.min_ms = stats.min * 1e3;
@@ -710,6 +860,7 @@ int main(int argc, char **argv) {
                 const double onednn_ms = peer_time(rows, "onednn");
                 const double openblas_ms = peer_time(rows, "openblas");
                 std::string text;
+                progress.clear();
                 for (Row &r : rows) {
                     if (r.timed) {
                         r.ratio_to_onednn = onednn_ms / r.median_ms;
@@ -733,6 +884,11 @@ int main(int argc, char **argv) {
         }
     }
 
+    progress.clear();
+    if (!json.finish(why, sizeof why)) {
+        fprintf(stderr, "bench: %s\n", why);
+        return 1;
+    }
     if (csv_failed) return 1;
     if (any_fail) {
         fprintf(stderr, "bench: at least one row FAILED its check or reported an error\n");
