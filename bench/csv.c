@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 const char kb_csv_header[] =
-    "run_id,timestamp,git_commit,host,cpu_model,isa,kernel,direction,variant,variant_isa,"
+    "run_id,timestamp,git_commit,host,machine_id,cpu_model,isa,kernel,direction,variant,variant_isa,"
     "shape,shape_name,threads,reps,time_ms_median,time_ms_min,time_ms_max,cv_pct,gflops,gbps,"
     "prepare_ms,check_inputs,max_abs_err,max_rel_err,verdict,ratio_to_onednn,ratio_to_openblas,"
     "peak_gflops,stream_gbps,arithmetic_intensity,roofline_gflops,pct_of_roofline,bind,cache,pus,"

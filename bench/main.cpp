@@ -262,9 +262,10 @@ std::string csv_line(const kb_sysinfo &info, const kb_options &o, const Row &r) 
     };
     const bool t = r.timed, k = r.checked;
     snprintf(buf, sizeof buf,
-             "%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%d,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%"
+             "%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%d,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%"
              "s,%s,%s,%s,%s,%s,%s\n",
-             info.run_id, info.timestamp, info.git_commit, info.host, info.cpu_model,
+             info.run_id, info.timestamp, info.git_commit, info.host, info.machine_id,
+             info.cpu_model,
              kb_isa_name(kb_cpu_isa()), kb_kernel_name(o.kernel), kb_direction_name(r.direction),
              r.variant, r.variant_isa.c_str(), r.shape->descriptor, r.shape->label, r.threads,
              t ? std::to_string(r.reps).c_str() : "", t ? num(r.median_ms, "%.6g").c_str() : "",
@@ -597,6 +598,7 @@ int main(int argc, char **argv) {
         benchmark::AddCustomContext("kernbench_commit", info.git_commit);
         benchmark::AddCustomContext("kernbench_run_id", info.run_id);
         benchmark::AddCustomContext("kernbench_host", info.host);
+        benchmark::AddCustomContext("kernbench_machine_id", info.machine_id);
         benchmark::AddCustomContext("kernbench_cpu", info.cpu_model);
         benchmark::AddCustomContext("kernbench_isa", kb_isa_name(kb_cpu_isa()));
         benchmark::AddCustomContext("kernbench_csv", csv_path);

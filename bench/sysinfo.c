@@ -9,6 +9,7 @@
 #if KB_WITH_OPENBLAS
 #include <cblas.h>
 #endif
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +50,48 @@ static void read_cpu_model(char *buf, size_t len) {
     fclose(f);
 }
 
+static unsigned long long cache_kib(hwloc_topology_t topology, hwloc_obj_type_t type, int *count) {
+    *count = hwloc_get_nbobjs_by_type(topology, type);
+    hwloc_obj_t obj = hwloc_get_obj_by_type(topology, type, 0);
+    return obj && obj->attr ? (unsigned long long)obj->attr->cache.size / 1024 : 0;
+}
+
+/* FNV-1a, 64 bits: stable across builds and runs, enough to tell machines apart. */
+static uint64_t hash_text(uint64_t h, const char *text) {
+    for (const unsigned char *c = (const unsigned char *)text; *c; c++) {
+        h ^= *c;
+        h *= 0x100000001b3ull;
+    }
+    return h ^ 0xff; /* a separator, so ("ab","c") and ("a","bc") differ */
+}
+
+/* The identity lines of the first CPU in /proc/cpuinfo (vendor, family,
+ * model, stepping, model name, flags) and the memory size in GiB. */
+static uint64_t hash_machine_files(uint64_t h) {
+    static const char *const keys[] = {"vendor_id", "cpu family", "model", "stepping", "flags"};
+    char line[4096];
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    if (f) {
+        while (fgets(line, sizeof line, f) && line[0] != '\n')
+            for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+                const size_t n = strlen(keys[k]);
+                if (strncmp(line, keys[k], n) == 0 && (line[n] == '\t' || line[n] == ' '))
+                    h = hash_text(h, line);
+            }
+        fclose(f);
+    }
+    const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    char memory[32];
+    snprintf(memory, sizeof memory, "%.0f GiB", (double)pages * (double)page / (1u << 30));
+    h = hash_text(h, memory);
+    f = fopen("/etc/machine-id", "r");
+    if (f) {
+        if (fgets(line, sizeof line, f)) h = hash_text(h, line);
+        fclose(f);
+    }
+    return h;
+}
+
 void kb_sysinfo_read(kb_sysinfo *info) {
     memset(info, 0, sizeof *info);
     if (gethostname(info->host, sizeof info->host - 1) != 0) snprintf(info->host, sizeof info->host, "unknown");
@@ -67,6 +110,7 @@ void kb_sysinfo_read(kb_sysinfo *info) {
     snprintf(info->compiler, sizeof info->compiler, "%s", KB_COMPILER);
 
     info->cores = info->pus = 1;
+    uint64_t machine = hash_text(hash_text(0xcbf29ce484222325ull, info->host), info->cpu_model);
     hwloc_topology_t topology;
     if (hwloc_topology_init(&topology) == 0) {
         if (hwloc_topology_load(topology) == 0) {
@@ -75,8 +119,17 @@ void kb_sysinfo_read(kb_sysinfo *info) {
             if (pus > 0) info->pus = pus;
             info->cores = cores > 0 ? cores : info->pus;
         }
+        char counts[96];
+        int n;
+        snprintf(counts, sizeof counts, "%d cores %d pus %llu %llu %llu KiB", info->cores,
+                 info->pus, cache_kib(topology, HWLOC_OBJ_L1CACHE, &n),
+                 cache_kib(topology, HWLOC_OBJ_L2CACHE, &n),
+                 cache_kib(topology, HWLOC_OBJ_L3CACHE, &n));
+        machine = hash_text(machine, counts);
         hwloc_topology_destroy(topology);
     }
+    snprintf(info->machine_id, sizeof info->machine_id, "%016llx",
+             (unsigned long long)hash_machine_files(machine));
 }
 
 static void read_line(const char *path, char *buf, size_t len) {
@@ -87,11 +140,6 @@ static void read_line(const char *path, char *buf, size_t len) {
     fclose(f);
 }
 
-static unsigned long long cache_kib(hwloc_topology_t topology, hwloc_obj_type_t type, int *count) {
-    *count = hwloc_get_nbobjs_by_type(topology, type);
-    hwloc_obj_t obj = hwloc_get_obj_by_type(topology, type, 0);
-    return obj && obj->attr ? (unsigned long long)obj->attr->cache.size / 1024 : 0;
-}
 
 int kb_sysinfo_write_machine(const char *path, const kb_sysinfo *info,
                              struct hwloc_topology *topology, const char *binds,
@@ -101,8 +149,8 @@ int kb_sysinfo_write_machine(const char *path, const kb_sysinfo *info,
         snprintf(why, why_len, "--csv: cannot write '%s': %s", path, strerror(errno));
         return 2;
     }
-    fprintf(f, "run_id: %s\ntimestamp: %s\nhost: %s\ncpu_model: %s\n", info->run_id,
-            info->timestamp, info->host, info->cpu_model);
+    fprintf(f, "run_id: %s\ntimestamp: %s\nhost: %s\nmachine_id: %s\ncpu_model: %s\n",
+            info->run_id, info->timestamp, info->host, info->machine_id, info->cpu_model);
     fprintf(f, "packages: %d\nnuma_nodes: %d\ncores: %d\npus: %d\n",
             hwloc_get_nbobjs_by_type(topology, HWLOC_OBJ_PACKAGE),
             hwloc_get_nbobjs_by_type(topology, HWLOC_OBJ_NUMANODE), info->cores, info->pus);

@@ -11,6 +11,11 @@ extern "C" {
 typedef struct kb_sysinfo {
     char host[128];
     char cpu_model[128];
+    /* 16 hex digits identifying the machine across runs, where host names and
+     * "model name" do not (two VMs both called "vm", both "AMD EPYC"): a hash
+     * of the host name, the CPU's identity lines and ISA flags, cores, PUs,
+     * cache sizes, memory size and /etc/machine-id. Same machine, same id. */
+    char machine_id[20];
     char run_id[48];     /* <UTC time>-<pid>, unique per bench invocation */
     char timestamp[32];  /* ISO 8601 UTC at start */
     char date[16];       /* YYYYMMDD, for the default file name */

@@ -10,6 +10,13 @@ trap 'rm -rf "$work"' EXIT
 passed=0 failed=0
 
 pass() { passed=$((passed + 1)); }
+# csv_column NAME FILE: the values of column NAME, one per row (by name, so
+# adding a column does not shift what a check reads).
+csv_column() {
+    local col
+    col=$(head -1 "$2" | tr ',' '\n' | grep -n "^$1\$" | cut -d: -f1)
+    tail -n +2 "$2" | cut -d, -f"${col:-0}"
+}
 fail() { failed=$((failed + 1)); echo "FAIL: $*"; }
 
 # expect_error NEEDLE ARGS...: exit 2, exactly one stderr line containing NEEDLE,
@@ -195,7 +202,7 @@ bad=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
       if (!(peak > 0 && bw > 0 && roof > 0) || (roof - want) / want > 1e-3 || (want - roof) / want > 1e-3 ||
           (pct - 100 * g / roof) > 0.1 || (100 * g / roof - pct) > 0.1 || $col["ftz_daz"] != "on")
           print }' "$work/roof.csv" | wc -l)
-binds=$(tail -n +2 "$work/roof.csv" | cut -d, -f33 | sort -u | tr '\n' ' ')
+binds=$(csv_column bind "$work/roof.csv" | sort -u | tr '\n' ' ')
 if [ "$rc" -eq 0 ] && [ "$bad" -eq 0 ] && [ "$binds" = "compact none " ]; then
     pass
 else
@@ -218,7 +225,7 @@ expect_error "--threshold: 'x'" --compare "$work/smoke.csv" "$work/smoke.csv" --
 "$bench" --kernel conv2d --variant avx2 --direction fwd --shape mb1ic16ih14oc16oh14kh3ph1 --threads 1 \
     --cache warm,cold --reps 3 --min-time 0.01 --no-probe --csv "$work/cache.csv" >/dev/null 2>&1
 rc=$?
-states=$(tail -n +2 "$work/cache.csv" | cut -d, -f34 | tr '\n' ' ')
+states=$(csv_column cache "$work/cache.csv" | tr '\n' ' ')
 if [ "$rc" -eq 0 ] && [ "$states" = "warm cold " ]; then pass; else fail "--cache: rc=$rc states '$states'"; fi
 expect_error "--cache: 'hot'" --kernel conv2d --cache hot "${csv[@]}"
 
@@ -226,12 +233,12 @@ expect_error "--cache: 'hot'" --kernel conv2d --cache hot "${csv[@]}"
 "$bench" --kernel softmax --variant naive --shape mb2ic1000 --working-set L1,L2 --threads 1 --reps 1 \
     --min-time 0.001 --no-probe --csv "$work/ws.csv" >"$work/ws.out" 2>&1
 rc=$?
-labels=$(tail -n +2 "$work/ws.csv" | cut -d, -f12 | tr '\n' ' ')
+labels=$(csv_column shape_name "$work/ws.csv" | tr '\n' ' ')
 if [ "$rc" -eq 0 ] && [ "$labels" = "shape@L1 shape@L2 " ]; then pass; else fail "--working-set: rc=$rc labels '$labels'"; fi
 expect_error "--working-set: 'L4'" --kernel conv2d --working-set L4 "${csv[@]}"
 
 # The machine fingerprint beside the CSV: one block per run, joined by run_id.
-runs_in_csv=$(tail -n +2 "$work/smoke.csv" | cut -d, -f1 | sort -u | wc -l)
+runs_in_csv=$(csv_column run_id "$work/smoke.csv" | sort -u | wc -l)
 runs_in_machine=$(grep -c '^run_id: ' "$work/smoke.csv.machine")
 if [ "$runs_in_csv" -eq "$runs_in_machine" ] && grep -q '^onednn: ' "$work/smoke.csv.machine" &&
     grep -q '^l1d: ' "$work/smoke.csv.machine"; then
@@ -263,9 +270,8 @@ fi
 "$bench" --kernel conv2d --shape small --threads 1,2 --reps 1 --min-time 0.001 --no-probe \
     --determinism --csv "$work/det.csv" >/dev/null 2>&1
 rc=$?
-col=$(head -1 "$work/det.csv" | tr ',' '\n' | grep -n '^deterministic$' | cut -d: -f1)
-unset_rows=$(tail -n +2 "$work/det.csv" | cut -d, -f"$col" | grep -vc '^yes')
-if [ "$rc" -eq 0 ] && [ -n "$col" ] && [ "$unset_rows" -eq 0 ]; then
+unset_rows=$(csv_column deterministic "$work/det.csv" | grep -vc '^yes')
+if [ "$rc" -eq 0 ] && head -1 "$work/det.csv" | grep -q ',deterministic,' && [ "$unset_rows" -eq 0 ]; then
     pass
 else
     fail "--determinism: rc=$rc, column '$col', $unset_rows rows not 'yes'"

@@ -23,6 +23,17 @@ for f in report.md "roofline_$host.png" "roofline_$host.svg" "conv2d_fwd_$host.p
 done
 if grep -q "| conv2d | fwd | 1 | avx2 |" "$work/report/report.md"; then pass; else fail "summary table"; fi
 if grep -q "^topology: PUs in compact order" "$work/report/report.md"; then pass; else fail "machine block with the topology"; fi
+# Two machines with one host name (VMs called "vm"): one section and one set
+# of figures each, told apart by machine_id.
+awk -F, -v OFS=, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "machine_id") c = i; print; next }
+    { $c = "0123456789abcdef"; print }' "$work/run.csv" >"$work/twin.csv"
+if MPLBACKEND=Agg /usr/bin/python3 "$report" "$work/run.csv" "$work/twin.csv" --out "$work/fleet" \
+    >"$work/log" 2>&1 && [ "$(grep -c "^## $host (machine " "$work/fleet/report.md")" -eq 2 ] &&
+    [ -s "$work/fleet/roofline_$host-01234567.png" ]; then
+    pass
+else
+    fail "two machines, one host name: $(grep '^## ' "$work/fleet/report.md" 2>&1 | head -4)"
+fi
 printf 'a,b\n1,2\n' >"$work/other.csv"
 if /usr/bin/python3 "$report" "$work/other.csv" --out "$work/x" >"$work/log" 2>&1; then
     fail "a foreign CSV was accepted"

@@ -136,10 +136,22 @@ def main():
     lines = ["# kernbench report", "",
              f"From {', '.join(os.path.basename(p) for p in args.csv)}: {len(rows)} timed rows, "
              f"verdicts {dict(rows['verdict'].value_counts())}.", ""]
-    for host, host_rows in rows.groupby("host", sort=False):
-        tag = str(host)
+    # One section per machine: host name and machine_id (CSVs from before the
+    # machine_id column group by host alone). Two machines with one host name
+    # (VMs called "vm") get the id in their title and figure names.
+    if "machine_id" not in rows.columns:
+        rows["machine_id"] = ""
+    rows["machine_id"] = rows["machine_id"].fillna("").astype(str)
+    machines = rows.groupby(["host", "machine_id"], sort=False)
+    hosts_seen = rows.drop_duplicates(["host", "machine_id"])["host"]
+    shared = set(hosts_seen[hosts_seen.duplicated()])
+    for (host, machine), host_rows in machines:
+        tag = f"{host}-{machine[:8]}" if host in shared and machine else str(host)
+        if host in shared and not machine:
+            tag = f"{host}-unidentified"
         first = host_rows.iloc[0]
-        lines += [f"## {host}", "",
+        title = f"{host} (machine {machine})" if machine else str(host)
+        lines += [f"## {title}", "",
                   f"{first['cpu_model']}, ISA {first['isa']}, commit {first['git_commit']}, "
                   f"runs {', '.join(sorted(host_rows['run_id'].unique()))}.", ""]
         link = roofline(host_rows, out, tag)
