@@ -57,41 +57,11 @@ static bool is_onednn(const kb_variant *variant) {
     return strcmp(variant->name, "onednn") == 0;
 }
 
-/* Elements of a documented departure from the policy left unchecked (see
- * the top of the file): reported as one skip line per run, with the reason. */
-static void report_departures(int count, const char *what, const kb_variant *variant, int threads,
-                              const char *why) {
-    if (count == 0) return;
-    char line[160];
-    snprintf(line, sizeof line, "%s %s threads=%d: %d elements", what, variant->name, threads,
-             count);
-    kb_test_skip(line, why);
-}
-
-/* Each usable variant of kernel/direction at 1 and 2 threads. */
-#define FOR_EACH_RUN(kernel, direction)                                                            \
-    const kb_variant *variants[32];                                                                \
-    const size_t n_variants = kb_registry_select(kernel, direction, NULL, 0, variants, 32);        \
-    for (size_t v = 0; v < n_variants; v++)                                                        \
-        for (int threads = 1; threads <= 2; threads++)                                             \
-            if (!(variants[v]->single_threaded && threads > 1) &&                                  \
-                kb_variant_usable(variants[v], &problem, &(const char *){NULL}))
-
-static kb_problem make_problem(kb_kernel kernel, kb_direction direction, const char *text) {
-    kb_problem problem = {.direction = direction};
-    char why[256];
-    if (kb_problem_parse(kernel, text, &problem, why, sizeof why) != KB_OK) {
-        printf("cannot parse %s: %s\n", text, why);
-        exit(1);
-    }
-    return problem;
-}
-
 static void relu_fwd(void) {
-    kb_problem problem = make_problem(KB_KERNEL_RELU, KB_DIR_FWD, "n99");
+    kb_problem problem = kb_test_problem(KB_KERNEL_RELU, KB_DIR_FWD, "n99");
     float x[N], y[N];
     fill_cyclic(x, x_specials, sizeof x_specials / sizeof x_specials[0]);
-    FOR_EACH_RUN(KB_KERNEL_RELU, KB_DIR_FWD) {
+    KB_FOR_EACH_RUN(KB_KERNEL_RELU, KB_DIR_FWD, &problem) {
         int departures = 0;
         TEST_CASE("relu fwd %s threads=%d: 0, -0, NaN, Inf, subnormals", variants[v]->name,
                   threads) {
@@ -110,17 +80,17 @@ static void relu_fwd(void) {
                 CHECK(same_value(y[i], want), "x[%d] = %g gives %g, want %g", i, x[i], y[i], want);
             }
         }
-        report_departures(departures, "relu fwd NaN inputs,", variants[v], threads,
+        kb_report_departures(departures, "relu fwd NaN inputs,", variants[v], threads,
                           "oneDNN's relu maps NaN to 0; the book's layer keeps NaN");
     }
 }
 
 static void relu_bwd(void) {
-    kb_problem problem = make_problem(KB_KERNEL_RELU, KB_DIR_BWD, "n99");
+    kb_problem problem = kb_test_problem(KB_KERNEL_RELU, KB_DIR_BWD, "n99");
     float x[N], dy[N], dx[N];
     fill_cyclic(x, x_specials, sizeof x_specials / sizeof x_specials[0]);
     fill_cyclic(dy, dy_specials, sizeof dy_specials / sizeof dy_specials[0]);
-    FOR_EACH_RUN(KB_KERNEL_RELU, KB_DIR_BWD) {
+    KB_FOR_EACH_RUN(KB_KERNEL_RELU, KB_DIR_BWD, &problem) {
         kb_args args = {0};
         args.tensor[KB_ARG_SRC] = x;
         args.tensor[KB_ARG_DIFF_DST] = dy;
@@ -150,13 +120,13 @@ static void relu_bwd(void) {
                       dy[i], dx[i], want);
             }
         }
-        report_departures(departures, "relu bwd NaN/Inf dy where x <= 0,", variants[v], threads,
+        kb_report_departures(departures, "relu bwd NaN/Inf dy where x <= 0,", variants[v], threads,
                           "oneDNN multiplies dy by 0 there (NaN); the book's mask sets 0");
     }
 }
 
 static void sigmoid_fwd_edges(void) {
-    kb_problem problem = make_problem(KB_KERNEL_SIGMOID, KB_DIR_FWD, "n99");
+    kb_problem problem = kb_test_problem(KB_KERNEL_SIGMOID, KB_DIR_FWD, "n99");
     const double bound =
         (double)(kb_problem_reduction_length(&problem, KB_ARG_DST) + 2) * FLT_EPSILON;
     float x[N], y[N];
@@ -164,7 +134,7 @@ static void sigmoid_fwd_edges(void) {
     fill_cyclic(x, x_specials, sizeof x_specials / sizeof x_specials[0]);
     for (int i = 0; i < N; i++) wide[i] = x[i];
     kb_ref_sigmoid_fwd_f64(N, wide, ref, mag);
-    FOR_EACH_RUN(KB_KERNEL_SIGMOID, KB_DIR_FWD) {
+    KB_FOR_EACH_RUN(KB_KERNEL_SIGMOID, KB_DIR_FWD, &problem) {
         TEST_CASE("sigmoid fwd %s threads=%d: +-100, +-Inf, +-FLT_MAX, NaN, 0, subnormals",
                   variants[v]->name, threads) {
             for (int i = 0; i < N; i++) y[i] = 42.0f;
@@ -194,7 +164,7 @@ static void sigmoid_fwd_edges(void) {
 }
 
 static void sigmoid_bwd_edges(void) {
-    kb_problem problem = make_problem(KB_KERNEL_SIGMOID, KB_DIR_BWD, "n99");
+    kb_problem problem = kb_test_problem(KB_KERNEL_SIGMOID, KB_DIR_BWD, "n99");
     const double bound =
         (double)(kb_problem_reduction_length(&problem, KB_ARG_DIFF_SRC) + 2) * FLT_EPSILON;
     static const float y_specials[] = {0.0f, 1.0f, 0.5f, NAN, 0.25f, 1e-30f, 0.99999994f, 1e-45f};
@@ -204,7 +174,7 @@ static void sigmoid_bwd_edges(void) {
     fill_cyclic(dy, dy_specials, sizeof dy_specials / sizeof dy_specials[0]);
     for (int i = 0; i < N; i++) wide_y[i] = y[i], wide_dy[i] = dy[i];
     kb_ref_sigmoid_bwd_f64(N, wide_y, wide_dy, ref, mag);
-    FOR_EACH_RUN(KB_KERNEL_SIGMOID, KB_DIR_BWD) {
+    KB_FOR_EACH_RUN(KB_KERNEL_SIGMOID, KB_DIR_BWD, &problem) {
         TEST_CASE("sigmoid bwd %s threads=%d: NaN and Inf in y and dy, y at 0 and 1",
                   variants[v]->name, threads) {
             for (int i = 0; i < N; i++) dx[i] = 42.0f;
@@ -234,7 +204,7 @@ static void sigmoid_fwd_sweep(void) {
     const int n = (1 << 18) + 1;
     char text[32];
     snprintf(text, sizeof text, "n%d", n);
-    kb_problem problem = make_problem(KB_KERNEL_SIGMOID, KB_DIR_FWD, text);
+    kb_problem problem = kb_test_problem(KB_KERNEL_SIGMOID, KB_DIR_FWD, text);
     const double bound_eps = (double)(kb_problem_reduction_length(&problem, KB_ARG_DST) + 2);
     float *x = malloc((size_t)n * sizeof *x), *y = malloc((size_t)n * sizeof *y);
     double *wide = malloc((size_t)n * sizeof *wide), *ref = malloc((size_t)n * sizeof *ref);
@@ -244,7 +214,7 @@ static void sigmoid_fwd_sweep(void) {
         wide[i] = x[i];
     }
     kb_ref_sigmoid_fwd_f64(n, wide, ref, mag);
-    FOR_EACH_RUN(KB_KERNEL_SIGMOID, KB_DIR_FWD) {
+    KB_FOR_EACH_RUN(KB_KERNEL_SIGMOID, KB_DIR_FWD, &problem) {
         TEST_CASE("sigmoid fwd %s threads=%d: sweep of [-104, 104]", variants[v]->name, threads) {
             kb_args args = {0};
             args.tensor[KB_ARG_SRC] = x;

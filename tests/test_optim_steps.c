@@ -53,16 +53,6 @@ typedef struct trajectory {
     double *after_one[N_OUT], *bound_after_one[N_OUT];
 } trajectory;
 
-static kb_problem parse(kb_direction rule, const char *text) {
-    kb_problem problem = {.direction = rule};
-    char why[256];
-    if (kb_problem_parse(KB_KERNEL_OPTIM, text, &problem, why, sizeof why) != KB_OK) {
-        printf("cannot parse %s: %s\n", text, why);
-        exit(1);
-    }
-    return problem;
-}
-
 static double *doubles(size_t n) {
     return calloc(n, sizeof(double));
 }
@@ -242,7 +232,7 @@ static void ten_steps(const kb_variant *variant, kb_problem problem, const traje
 
 /* Adam at t = 1 and t = 10 from the same inputs. */
 static void adam_step_counter(const kb_variant *variant, int threads) {
-    kb_problem problem = parse(KB_DIR_ADAM, "n1000");
+    kb_problem problem = kb_test_problem(KB_KERNEL_OPTIM, KB_DIR_ADAM, "n1000");
     kb_case at[2];
     char why[256];
     const int steps[2] = {1, 10};
@@ -280,7 +270,7 @@ static void adam_step_counter(const kb_variant *variant, int threads) {
 
 /* An invalid problem is refused before any array is touched. */
 static void failed_call(const kb_variant *variant, int threads) {
-    kb_problem valid = parse(variant->direction, "n37");
+    kb_problem valid = kb_test_problem(KB_KERNEL_OPTIM, variant->direction, "n37");
     struct {
         const char *what;
         kb_problem problem;
@@ -326,7 +316,7 @@ int main(void) {
         const size_t n_variants =
             kb_registry_select(KB_KERNEL_OPTIM, (kb_direction)rule, NULL, 0, variants, 16);
         for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
-            kb_problem problem = parse((kb_direction)rule, shapes[s]);
+            kb_problem problem = kb_test_problem(KB_KERNEL_OPTIM, (kb_direction)rule, shapes[s]);
             trajectory tr;
             trajectory_init(&tr, &problem);
             for (size_t v = 0; v < n_variants; v++) {
@@ -342,7 +332,7 @@ int main(void) {
         }
         for (size_t v = 0; v < n_variants; v++) {
             const char *why_not;
-            kb_problem probe = parse((kb_direction)rule, "n37");
+            kb_problem probe = kb_test_problem(KB_KERNEL_OPTIM, (kb_direction)rule, "n37");
             if (!kb_variant_usable(variants[v], &probe, &why_not)) continue;
             for (int threads = 1; threads <= (variants[v]->single_threaded ? 1 : 2); threads++) {
                 if (rule == KB_DIR_ADAM) adam_step_counter(variants[v], threads);

@@ -31,7 +31,17 @@
  * additions (fwd) and the N*M column-sum additions (bwd) are not counted, as
  * conv2d does not count its bias: the rate then equals the GEMM rate of the
  * same sizes, and those additions are under 1/(2D) of the work.
- * Bytes: the default, every tensor read or written once. */
+ * Bytes: the default, every tensor read or written once.
+ *
+ * Numerical edge policy (tests/test_affine_edges.c): IEEE propagation over
+ * each output's reduction (y = x W + b, dx = dout W^T, dW = x^T dout, db =
+ * column sums of dout): NaN where it touches a NaN, an Inf times 0 or Infs
+ * of both signs; that Inf where it touches Infs of one sign times nonzero
+ * finite values; finite and within the tolerance elsewhere. Every variant
+ * (oneDNN and OpenBLAS included) follows it; subnormal inputs are computed
+ * as such (bench sets FTZ/DAZ, the tests do not). Sizes: each field up to
+ * KB_MAX_DIM, each tensor up to KB_MAX_TENSOR_ELEMS; counts, flops and bytes
+ * are exact 64-bit values past 2^31 elements. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -80,7 +80,19 @@
  * squares, output) and twice in bwd, but block so that the re-reads come from
  * cache (batchnorm.h).
  *
- * Not integer-exact: the outputs divide and take square roots. */
+ * Not integer-exact: the outputs divide and take square roots.
+ *
+ * Numerical edge policy (tests/test_batchnorm_edges.c): IEEE propagation,
+ * feature by feature (channel by channel with spatial). A NaN in one
+ * feature's src makes that feature's mean, variance, running statistics and
+ * dst NaN; an Inf gives an Inf mean and a NaN variance (Inf - Inf), so NaN
+ * outputs there; in bwd a NaN or Inf diff_dst poisons its feature's
+ * diff_scale, diff_shift and diff_src; other features stay finite and
+ * within the tolerance. fwd_infer has no reduction: a NaN/Inf src element
+ * reaches its own dst element only. Every variant, oneDNN included, follows
+ * it; subnormal src is computed as such (bench sets FTZ/DAZ, the tests do
+ * not). Sizes: each field up to KB_MAX_DIM, src up to KB_MAX_TENSOR_ELEMS;
+ * counts and bytes are exact 64-bit values past 2^31 elements. */
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>

@@ -29,6 +29,9 @@
  * diff_src planes, so nothing races and nothing is reduced; the result does
  * not depend on the thread count. Few input channels (the RGB stem) therefore
  * run on one thread. ISA: AVX2 + FMA3 (file compiled with -mavx2 -mfma). */
+/* Numerical edge departure (kernels/conv2d/problem.c): padding taps are
+ * multiplied as explicit zeros, so a NaN or Inf partner of a padding tap
+ * (a weight meeting diff_dst outside the output) gives NaN where the policy leaves padding out of the reduction. */
 #include <assert.h>
 #include <immintrin.h>
 #include <omp.h>

@@ -27,6 +27,9 @@
  * threads: each task owns distinct diff_w elements, so there are no races and
  * no cross-thread reductions; the result does not depend on the thread
  * count. ISA: AVX2 + FMA3 (file compiled with -mavx2 -mfma). */
+/* Numerical edge departure (kernels/conv2d/problem.c): padding taps are
+ * multiplied as explicit zeros, so a NaN or Inf partner of a padding tap
+ * (a diff_dst meeting padded src) gives NaN where the policy leaves padding out of the reduction. */
 #include <assert.h>
 #include <immintrin.h>
 #include <stdbool.h>

@@ -6,6 +6,9 @@
  * output row of col) stay in L1 until every tap has visited them. Padding of
  * any size, even negative trailing padding, falls out of the column ranges.
  * col2im is the same walk with the copy reversed into an add. */
+/* Numerical edge departure (kernels/conv2d/problem.c): padding taps are
+ * multiplied as explicit zeros, so a NaN or Inf partner of a padding tap
+ * (a weight, or diff_dst in bwd_weights) gives NaN where the policy leaves padding out of the reduction. */
 #include "im2col.h"
 
 #include <assert.h>

@@ -35,6 +35,9 @@
  * problem oneDNN has no implementation for is KB_ERR_UNSUPPORTED. isa_used()
  * reports the implementation oneDNN chose. Threads: oneDNN's OpenMP runtime
  * uses omp_get_max_threads(), which the caller sets. */
+/* Numerical edge departure (kernels/conv2d/problem.c): padding taps are
+ * multiplied as explicit zeros, so a NaN or Inf partner of a padding tap
+ * (a diff_dst meeting padded src, inside oneDNN) gives NaN where the policy leaves padding out of the reduction. */
 #include <assert.h>
 #include <stddef.h>
 #include <stdbool.h>

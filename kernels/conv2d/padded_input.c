@@ -2,6 +2,9 @@
  * Plain C, no intrinsics; the pack is parallel over (plane, padded row), rows
  * and phase sub-rows that no output reads are left unwritten. Also its inverse
  * (crop back to NCHW) and a row-pitch padding copy. */
+/* Numerical edge departure (kernels/conv2d/problem.c): padding taps are
+ * multiplied as explicit zeros, so a NaN or Inf partner of a padding tap
+ * (a weight of the avx2 and omp_tiled fwd) gives NaN where the policy leaves padding out of the reduction. */
 #include "padded_input.h"
 
 #include <assert.h>

@@ -1,4 +1,19 @@
 /* conv2d problem rules: validation, tensor sizes, operation counts. */
+/* Numerical edge policy (tests/test_conv2d_edges.c): IEEE propagation over
+ * each output's reduction. An output whose taps touch a NaN, an Inf times 0
+ * or Infs of both signs is NaN; one touching Infs of one sign (times nonzero
+ * finite partners) is that Inf; every other output is finite and within the
+ * checker's tolerance. Padding taps are not part of the reduction (the
+ * reference skips them): a NaN/Inf weight whose tap falls in the padding
+ * does not reach that output. Subnormal inputs are computed as such (bench
+ * sets FTZ/DAZ, the tests do not); no variant flushes them in the tests.
+ * Documented departures: im2col_gemm, avx2 and omp_tiled (explicitly
+ * zero-padded buffers) and onednn bwd_weights multiply padding taps by
+ * explicit zeros, so 0 * NaN or 0 * Inf gives NaN there (see im2col.c,
+ * padded_input.c, avx2_bwd_data.c, avx2_bwd_weights.c, onednn_bwd_weights.c).
+ * Sizes: every field up to KB_MAX_DIM, every tensor (and one image's im2col
+ * matrix) up to KB_MAX_TENSOR_ELEMS; element counts, flops and bytes are
+ * 64-bit (int64_t, size_t, double) and exact past 2^31 elements. */
 #include <inttypes.h>
 #include <stdio.h>
 

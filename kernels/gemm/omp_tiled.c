@@ -22,6 +22,9 @@
  * Workspace: one B panel plus one A block per thread, sized for the block
  * sizes of packed.c and the thread count. Threads write disjoint parts of C;
  * beta is applied by whoever owns the tile, on the first reduction slice. */
+/* Numerical edge departure (kernels/gemm/problem.c): alpha == 0 only scales C by beta (kb_gemm_blocked) without reading A and B, so NaN
+ * or Inf in A or B does not reach C where the policy (IEEE alpha * (A B))
+ * gives NaN; tests/test_gemm_edges.c reports those elements as skipped. */
 #include <assert.h>
 #include <omp.h>
 

@@ -4,6 +4,9 @@
  * omp_get_max_threads(), which the caller sets; this file never touches the
  * OpenMP settings. ISA: oneDNN's jit sgemm picks its kernels for the
  * effective ISA, which isa_used reports (e.g. "sgemm:avx512_core"). */
+/* Numerical edge departure (kernels/gemm/problem.c): alpha == 0 takes dnnl_sgemm's BLAS shortcut C = beta * C, so NaN
+ * or Inf in A or B does not reach C where the policy (IEEE alpha * (A B))
+ * gives NaN; tests/test_gemm_edges.c reports those elements as skipped. */
 #include <stdio.h>
 
 #include <dnnl.h>

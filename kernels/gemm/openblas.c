@@ -9,6 +9,9 @@
  * user changed it in between. ISA: OpenBLAS picks its kernels at load time;
  * isa_used reports the core it chose (openblas_get_corename, e.g. "Haswell"
  * or "SkylakeX"; the environment's OPENBLAS_CORETYPE overrides the choice). */
+/* Numerical edge departure (kernels/gemm/problem.c): alpha == 0 takes cblas_sgemm's BLAS shortcut C = beta * C, so NaN
+ * or Inf in A or B does not reach C where the policy (IEEE alpha * (A B))
+ * gives NaN; tests/test_gemm_edges.c reports those elements as skipped. */
 #include <cblas.h>
 
 #include "gemm/gemm_args.h"

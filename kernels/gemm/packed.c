@@ -28,6 +28,9 @@
  *                    93-104 GFLOP/s at n = 512..2048, one thread)
  *   AVX-512 12 x 32: KC = 256, MC = 504, NC = 4096
  * Each dimension is then cut into equal blocks (kb_gemm_block_step). */
+/* Numerical edge departure (kernels/gemm/problem.c): alpha == 0 only scales C by beta (kb_gemm_blocked, the avx2 and avx512 variants) without reading A and B, so NaN
+ * or Inf in A or B does not reach C where the policy (IEEE alpha * (A B))
+ * gives NaN; tests/test_gemm_edges.c reports those elements as skipped. */
 #include "gemm/packed.h"
 
 #include <assert.h>

@@ -36,7 +36,21 @@
  * poisons it with NaN, so a variant that reads it fails) and in-out
  * otherwise. Flops: 2 * m * n * k (the alpha and beta scalings are not
  * counted). Bytes: the default (A, B read once, C written once, or read and
- * written when beta != 0). No batch: bench --batch is refused. */
+ * written when beta != 0). No batch: bench --batch is refused.
+ *
+ * Numerical edge policy (tests/test_gemm_edges.c): IEEE propagation. An
+ * element of C whose dot product touches a NaN, an Inf times 0 or Infs of
+ * both signs is NaN; one touching Infs of one sign (times nonzero finite
+ * values) is that Inf; beta * C adds C's NaN/Inf to its own element only;
+ * every other element is finite and within the tolerance. beta == 0 never
+ * reads C (NaN there is ignored). alpha == 0 is, by this policy, alpha *
+ * (A B) (NaN when A B holds a NaN or Inf; the reference and naive do so).
+ * Documented departure: every other variant takes the BLAS shortcut for
+ * alpha == 0, C = beta * C without reading A and B (gemm_blocked.h's
+ * contract, so avx2, avx512 and omp_tiled; onednn.c; openblas.c). Subnormal
+ * inputs are computed as such (bench sets FTZ/DAZ, the tests do not).
+ * Sizes: m, n, k up to KB_MAX_DIM, A, B, C up to KB_MAX_TENSOR_ELEMS;
+ * element counts, flops and bytes are exact 64-bit values past 2^31. */
 #include <ctype.h>
 #include <errno.h>
 #include <float.h>

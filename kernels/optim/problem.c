@@ -61,7 +61,17 @@
  * adam 28. No flops are counted: memory-bound, measured in GB/s.
  *
  * Fill: AdaGrad's and RMSprop's h and Adam's v are sums of squares, so their
- * inputs are made non-negative. */
+ * inputs are made non-negative.
+ *
+ * Numerical edge policy (tests/test_optim_edges.c): element-wise IEEE
+ * propagation. A NaN gradient, parameter or state makes that element's
+ * parameter NaN, and its state NaN where the rule's state reads it; an Inf
+ * gradient gives what IEEE gives (sgd -+Inf; adagrad, rmsprop, adam
+ * Inf / Inf = NaN); every other element of the parameters and state arrays
+ * is untouched by it (finite, within the tolerance). Every variant follows
+ * it; subnormal gradients are computed as such (bench sets FTZ/DAZ, the
+ * tests do not). Sizes: n up to KB_MAX_TENSOR_ELEMS; counts and bytes are
+ * exact 64-bit values past 2^31 elements. */
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
