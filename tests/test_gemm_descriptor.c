@@ -61,6 +61,11 @@ int main(void) {
         CHECK(kb_problem_reduction_length(&p, KB_ARG_DST) == 4, "L = k + 1 with beta");
         CHECK(kb_problem_integer_exact(&p), "alpha 2, beta -1 exact");
     }
+    TEST_CASE("%s", "scalars take a sign and any decimal form") {
+        const kb_problem p = parse_ok("m2n3k4alpha+2beta-.5e1");
+        CHECK(p.gemm.alpha == 2.0f && p.gemm.beta == -5.0f, "alpha %g beta %g",
+              (double)p.gemm.alpha, (double)p.gemm.beta);
+    }
     TEST_CASE("%s", "exactness follows alpha and beta") {
         CHECK(kb_problem_integer_exact((const kb_problem[]){parse_ok("m4n4k4alpha0.5beta0.25")}),
               "sixteenths are exact");
@@ -109,6 +114,10 @@ int main(void) {
     expect_error("m2n3k4betainf", "beta");
     expect_error("m2n3k4beta1e39", "beta");
     expect_error("m2n3k4beta1beta2", "beta");
+    expect_error("m2n3k4alpha-", "alpha: expected a number in 'm2n3k4alpha-'");
+    expect_error("m2n3k4alpha 2", "alpha: expected a number in 'm2n3k4alpha 2'");
+    expect_error("m2n3k4beta-1e-50", "beta: -1e-50 is out of float range");
+    expect_error("m2n3k4nt5", "descriptor: unexpected '5'");
     expect_error("m99999999999999999999n3k4", "m");
     expect_error("m16777217n3k4", "m");
     expect_error("m16777216n16777216k4", "C (m*n)");

@@ -72,11 +72,12 @@ int main(void) {
     expect_error(sm, "mb3ic4delta0", "delta: softmax has no");
     expect_error(xe, "mb3ic4onehotonehot", "onehot: given twice");
     expect_error(xe, "mb3ic4delta0delta1", "delta: given twice");
-    expect_error(xe, "mb3ic4delta-1", "delta: expected");
+    expect_error(xe, "mb3ic4delta-1", "delta: negative value in 'mb3ic4delta-1'");
     expect_error(xe, "mb3ic4deltainf", "delta: expected");
     expect_error(xe, "mb3ic4delta", "delta: expected");
     expect_error(xe, "mb3ic4delta1e-35", "delta: 1e-35 must be 0 or");
-    expect_error(xe, "mb3ic4delta1e39", "delta: inf must be 0 or");
+    expect_error(xe, "mb3ic4delta1e39", "delta: 1e39 is out of float range");
+    expect_error(xe, "mb3ic4delta1e-50", "delta: 1e-50 is out of float range");
     expect_error(xe, "mb3ic4n\"x", "descriptor: bad name");
     return kb_test_summary();
 }

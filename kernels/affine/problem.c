@@ -94,11 +94,7 @@ static kb_status validate(const kb_problem *p, char *why, size_t why_len) {
 static kb_status parse(const char *descriptor, kb_problem *p, char *why, size_t why_len) {
     kb_desc_field fields[F_COUNT];
     for (int f = 0; f < F_COUNT; f++) fields[f] = (kb_desc_field){.name = field_names[f]};
-    const char *body_end;
-    kb_status status = kb_desc_body_end(descriptor, &body_end, why, why_len);
-    if (status == KB_OK)
-        status = kb_desc_parse_fields(descriptor, descriptor, body_end, fields, F_COUNT, why,
-                                      why_len);
+    kb_status status = kb_desc_parse(descriptor, fields, F_COUNT, why, why_len);
     if (status != KB_OK) return status;
     if (!fields[F_IC].given || !fields[F_OC].given) {
         snprintf(why, why_len, "%s: missing in '%s'", fields[F_IC].given ? "oc" : "ic",

@@ -93,8 +93,6 @@
  * it; subnormal src is computed as such (bench sets FTZ/DAZ, the tests do
  * not). Sizes: each field up to KB_MAX_DIM, src up to KB_MAX_TENSOR_ELEMS;
  * counts and bytes are exact 64-bit values past 2^31 elements. */
-#include <ctype.h>
-#include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -102,10 +100,10 @@
 #include <string.h>
 
 #include "batchnorm/batchnorm.h"
+#include "core/descriptor.h"
 #include "core/kernel_ops.h"
 
-enum { F_MB, F_IC, F_IH, F_IW, F_COUNT };
-static const char *const field_names[F_COUNT] = {"mb", "ic", "ih", "iw"};
+enum { F_MB, F_IC, F_IH, F_IW, F_SPATIAL, F_EPS, F_MOM, F_COUNT };
 
 static kb_status validate_shape(const kb_batchnorm_shape *s, char *why, size_t why_len) {
     const struct {
@@ -146,125 +144,39 @@ static kb_status validate_shape(const kb_batchnorm_shape *s, char *why, size_t w
     return KB_OK;
 }
 
-/* Reads a real after `name` at *c; one line in `why` on failure. */
-static bool parse_real(const char **c, const char *name, const char *descriptor, float *out,
-                       char *why, size_t why_len) {
-    char *end;
-    errno = 0;
-    const double value = strtod(*c, &end);
-    if (end == *c) {
-        snprintf(why, why_len, "%s: missing value in '%s'", name, descriptor);
-        return false;
-    }
-    if (errno == ERANGE || !isfinite(value) || fabs(value) > 3.4e38) {
-        snprintf(why, why_len, "%s: %.*s is out of range", name, (int)(end - *c), *c);
-        return false;
-    }
-    *out = (float)value;
-    *c = end;
-    return true;
-}
-
 static kb_status parse(const char *descriptor, kb_problem *p, char *why, size_t why_len) {
-    int64_t v[F_COUNT] = {0};
-    bool given[F_COUNT] = {false}, eps_given = false, mom_given = false, spatial = false;
-    float eps = KB_BATCHNORM_DEFAULT_EPSILON, mom = KB_BATCHNORM_DEFAULT_MOMENTUM;
-    const char *c = descriptor;
-    if (*c == '\0') {
-        snprintf(why, why_len, "descriptor: empty");
-        return KB_ERR_INVALID;
-    }
-    while (*c) {
-        if (*c == '_' || *c == ' ' || *c == '\t') {
-            c++;
-            continue;
-        }
-        if (c[0] == 'n' && c[1] == '"') { /* trailing name */
-            const char *end = strchr(c + 2, '"');
-            if (!end || end[1] != '\0') {
-                snprintf(why, why_len, "descriptor: bad name in '%s' (expected n\"...\" at the end)",
-                         descriptor);
-                return KB_ERR_INVALID;
-            }
-            break;
-        }
-        if (strncmp(c, "spatial", 7) == 0) {
-            if (spatial) {
-                snprintf(why, why_len, "spatial: given twice in '%s'", descriptor);
-                return KB_ERR_INVALID;
-            }
-            spatial = true;
-            c += 7;
-            continue;
-        }
-        if (strncmp(c, "eps", 3) == 0 || strncmp(c, "mom", 3) == 0) {
-            const bool is_eps = c[0] == 'e';
-            const char *name = is_eps ? "eps" : "mom";
-            if (is_eps ? eps_given : mom_given) {
-                snprintf(why, why_len, "%s: given twice in '%s'", name, descriptor);
-                return KB_ERR_INVALID;
-            }
-            c += 3;
-            if (!parse_real(&c, name, descriptor, is_eps ? &eps : &mom, why, why_len))
-                return KB_ERR_INVALID;
-            *(is_eps ? &eps_given : &mom_given) = true;
-            continue;
-        }
-        int field = -1;
-        for (int f = 0; f < F_COUNT && field < 0; f++) {
-            if (strncmp(c, field_names[f], 2) != 0) continue;
-            if (c[2] == '-') {
-                snprintf(why, why_len, "%s: negative value in '%s'", field_names[f], descriptor);
-                return KB_ERR_INVALID;
-            }
-            if (isdigit((unsigned char)c[2])) field = f;
-        }
-        if (field < 0) {
-            snprintf(why, why_len, "descriptor: unexpected '%.8s' in '%s'", c, descriptor);
-            return KB_ERR_INVALID;
-        }
-        c += 2;
-        errno = 0;
-        char *end;
-        const long long value = strtoll(c, &end, 10);
-        if (errno == ERANGE || value > KB_MAX_DIM) {
-            snprintf(why, why_len, "%s: %.*s exceeds the limit %" PRId64, field_names[field],
-                     (int)(end - c), c, KB_MAX_DIM);
-            return KB_ERR_INVALID;
-        }
-        if (given[field]) {
-            snprintf(why, why_len, "%s: given twice in '%s'", field_names[field], descriptor);
-            return KB_ERR_INVALID;
-        }
-        v[field] = value;
-        given[field] = true;
-        c = end;
-    }
-    if (!given[F_IC]) {
+    static const char *const spatial[] = {"spatial", NULL};
+    /* eps and mom may be negative here, so that validation names the bound. */
+    kb_desc_field f[F_COUNT] = {
+        [F_MB] = {.name = "mb"},
+        [F_IC] = {.name = "ic"},
+        [F_IH] = {.name = "ih"},
+        [F_IW] = {.name = "iw"},
+        [F_SPATIAL] = {.name = "spatial", .words = spatial},
+        [F_EPS] = {.name = "eps", .real = true, .sign = true,
+                   .real_value = KB_BATCHNORM_DEFAULT_EPSILON},
+        [F_MOM] = {.name = "mom", .real = true, .sign = true,
+                   .real_value = KB_BATCHNORM_DEFAULT_MOMENTUM},
+    };
+    kb_status status = kb_desc_parse(descriptor, f, F_COUNT, why, why_len);
+    if (status != KB_OK) return status;
+    if (!f[F_IC].given) {
         snprintf(why, why_len, "ic: missing in '%s'", descriptor);
         return KB_ERR_INVALID;
     }
-    if (!given[F_IH] && !given[F_IW]) v[F_IH] = v[F_IW] = 1;
-    else if (!given[F_IW]) v[F_IW] = v[F_IH];
-    else if (!given[F_IH]) v[F_IH] = v[F_IW];
+    if (!f[F_IH].given && !f[F_IW].given) f[F_IH].value = f[F_IW].value = 1;
+    else if (!f[F_IW].given) f[F_IW].value = f[F_IH].value;
+    else if (!f[F_IH].given) f[F_IH].value = f[F_IW].value;
     p->batchnorm = (kb_batchnorm_shape){
-        .batch = given[F_MB] ? v[F_MB] : 2,
-        .channels = v[F_IC],
-        .height = v[F_IH],
-        .width = v[F_IW],
-        .spatial = spatial,
-        .epsilon = eps,
-        .momentum = mom,
+        .batch = f[F_MB].given ? f[F_MB].value : 2,
+        .channels = f[F_IC].value,
+        .height = f[F_IH].value,
+        .width = f[F_IW].value,
+        .spatial = f[F_SPATIAL].given,
+        .epsilon = f[F_EPS].real_value,
+        .momentum = f[F_MOM].real_value,
     };
     return validate_shape(&p->batchnorm, why, why_len);
-}
-
-/* The shortest %g form that reads back to the same float. */
-static void format_real(float value, char *buf, size_t len) {
-    for (int digits = 1; digits <= 9; digits++) {
-        snprintf(buf, len, "%.*g", digits, (double)value);
-        if (strtof(buf, NULL) == value) return;
-    }
 }
 
 static void format(const kb_problem *p, char *buf, size_t buf_len) {
@@ -285,11 +197,11 @@ static void format(const kb_problem *p, char *buf, size_t buf_len) {
     if (s->spatial) APPEND("spatial");
     char real[32];
     if (s->epsilon != KB_BATCHNORM_DEFAULT_EPSILON) {
-        format_real(s->epsilon, real, sizeof real);
+        kb_desc_format_real(s->epsilon, real, sizeof real);
         APPEND("eps%s", real);
     }
     if (s->momentum != KB_BATCHNORM_DEFAULT_MOMENTUM) {
-        format_real(s->momentum, real, sizeof real);
+        kb_desc_format_real(s->momentum, real, sizeof real);
         APPEND("mom%s", real);
     }
 #undef APPEND

@@ -32,10 +32,7 @@ kb_status kb_conv2d_parse(const char *descriptor, kb_conv2d_shape *shape, char *
         [F_KH] = {"kh"}, [F_KW] = {"kw"}, [F_SH] = {"sh"}, [F_SW] = {"sw"},
         [F_PH] = {"ph"}, [F_PW] = {"pw"}, [F_DH] = {"dh"}, [F_DW] = {"dw"},
     };
-    const char *body_end;
-    kb_status status = kb_desc_body_end(descriptor, &body_end, why, why_len);
-    if (status == KB_OK)
-        status = kb_desc_parse_fields(descriptor, descriptor, body_end, f, F_COUNT, why, why_len);
+    kb_status status = kb_desc_parse(descriptor, f, F_COUNT, why, why_len);
     if (status != KB_OK) return status;
     if (f[F_G].given && f[F_G].value != 1) {
         snprintf(why, why_len, "g: %" PRId64 " groups are not supported (only g1)", f[F_G].value);

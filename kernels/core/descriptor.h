@@ -1,8 +1,8 @@
 /* benchdnn-style descriptor tokens, shared by the kernels' parsers: a sequence
- * of <field><integer> tokens ("mb1ic64ih56"), optionally separated by '_' or
- * blanks, optionally ending with n"name" (kept by the shape sets, ignored
- * here). Errors are one line that starts with the field name (or
- * "descriptor:"), as the CLI and the tests expect. */
+ * of <field><number> tokens ("mb1ic64ih56") and word tokens ("spatial", "tn"),
+ * optionally separated by '_' or blanks, optionally ending with n"name" (kept
+ * by the shape sets, ignored here). Errors are one line that starts with the
+ * field name (or "descriptor:"), as the CLI and the tests expect. */
 #ifndef KB_CORE_DESCRIPTOR_H
 #define KB_CORE_DESCRIPTOR_H
 
@@ -18,9 +18,15 @@ typedef struct kb_desc_field {
     bool given;
     /* Optional, off when zero (as in {"mb"}): */
     int64_t max;       /* the largest integer accepted; 0 means KB_MAX_DIM */
-    bool real;         /* a decimal number (0.001, 1e-3, .5) read into real_value,
-                          finite, not negative */
-    double real_value;
+    bool real;         /* a decimal number (0.001, 1e-3, .5) read into real_value;
+                          it must survive the conversion to float (1e-50 is not 0) */
+    bool sign;         /* with real: the number may start with '-' or '+' */
+    float real_value;
+    /* A word field: given by one of these words (NULL-terminated) instead of
+     * <name><number>, value is the index of the word, and name only names it
+     * in messages ("spatial", or "transposes" for {"nn", "nt", "tn", "tt"}).
+     * Words are tried before the other fields, so "nn" is not the field n. */
+    const char *const *words;
 } kb_desc_field;
 
 /* Where the tokens of `descriptor` end: at its n"name" (checked to be the
@@ -29,10 +35,16 @@ kb_status kb_desc_body_end(const char *descriptor, const char **body_end, char *
                            size_t why_len);
 
 /* Parses the tokens in [begin, end) of `descriptor` into `fields` (integers
- * in [0, max or KB_MAX_DIM], reals as described above; each field at most
- * once; nothing else but separators). Messages quote the whole descriptor. */
+ * in [0, max or KB_MAX_DIM], reals and words as described above; each field
+ * at most once; nothing else but separators). Messages quote the whole
+ * descriptor. */
 kb_status kb_desc_parse_fields(const char *descriptor, const char *begin, const char *end,
                                kb_desc_field *fields, int n_fields, char *why, size_t why_len);
+
+/* The whole of `descriptor`: kb_desc_body_end, then kb_desc_parse_fields up
+ * to the name (the parsers with no words of their own to take off first). */
+kb_status kb_desc_parse(const char *descriptor, kb_desc_field *fields, int n_fields, char *why,
+                        size_t why_len);
 
 /* The shortest decimal text (%g, 1 to 9 significant digits) that reads back
  * as exactly `value`, for canonical forms: 0.001, not 0.00100000005. */

@@ -9,10 +9,7 @@
 kb_status kb_eltwise_parse(const char *descriptor, kb_eltwise_shape *shape, char *why,
                            size_t why_len) {
     kb_desc_field n = {.name = "n", .max = KB_MAX_TENSOR_ELEMS};
-    const char *end;
-    kb_status status = kb_desc_body_end(descriptor, &end, why, why_len);
-    if (status == KB_OK)
-        status = kb_desc_parse_fields(descriptor, descriptor, end, &n, 1, why, why_len);
+    kb_status status = kb_desc_parse(descriptor, &n, 1, why, why_len);
     if (status != KB_OK) return status;
     if (!n.given) {
         snprintf(why, why_len, "n: missing in '%s' (the element count, e.g. n1000000)", descriptor);

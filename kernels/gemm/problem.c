@@ -9,7 +9,8 @@
  *                          op(B) k x n, C m x n)
  *   nn | nt | tn | tt      op(A) then op(B): n as stored, t transposed
  *                          (A stored k x m, B stored n x k); default nn
- *   alpha<real> beta<real> the scalars (strtod syntax, finite); defaults 1, 0
+ *   alpha<real> beta<real> the scalars, signed decimals (1, -0.5, 1e-3) within
+ *                          float range; defaults 1, 0
  * e.g. "m1024n1024k1024", "m64n48k32tn", "m7n5k3alpha2beta-1". Parsing ends
  * with validation (sizes in range, tensors within the limits). The
  * canonical form prints m, n, k, then the transposes unless nn, then alpha
@@ -51,147 +52,54 @@
  * inputs are computed as such (bench sets FTZ/DAZ, the tests do not).
  * Sizes: m, n, k up to KB_MAX_DIM, A, B, C up to KB_MAX_TENSOR_ELEMS;
  * element counts, flops and bytes are exact 64-bit values past 2^31. */
-#include <ctype.h>
-#include <errno.h>
-#include <float.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/descriptor.h"
 #include "core/kernel_ops.h"
 
 enum { F_M, F_N, F_K, F_COUNT };
 static const char *const size_names[F_COUNT] = {"m", "n", "k"};
 
-/* Reads a finite float after a scalar's name; false with `why` filled. */
-static bool parse_scalar(const char *name, const char **at, const char *descriptor, float *value,
-                         char *why, size_t why_len) {
-    const char *start = *at;
-    char *end;
-    const double v = strtod(start, &end);
-    if (end == start) {
-        snprintf(why, why_len, "%s: missing value in '%s'", name, descriptor);
-        return false;
-    }
-    /* strtod also reads "inf" and "nan": only finite floats count. */
-    if (!isfinite(v) || fabs(v) > FLT_MAX) {
-        snprintf(why, why_len, "%s: '%.*s' is not a finite float", name, (int)(end - start),
-                 start);
-        return false;
-    }
-    *value = (float)v;
-    *at = end;
-    return true;
-}
-
 static kb_status validate(const kb_problem *p, char *why, size_t why_len);
 
 static kb_status parse(const char *descriptor, kb_problem *p, char *why, size_t why_len) {
-    int64_t size[F_COUNT] = {0};
-    bool given[F_COUNT] = {false}, trans_given = false, alpha_given = false, beta_given = false;
-    bool trans_a = false, trans_b = false;
-    float alpha = 1.0f, beta = 0.0f;
-    const char *c = descriptor;
-    if (*c == '\0') {
-        snprintf(why, why_len, "descriptor: empty");
-        return KB_ERR_INVALID;
-    }
-    while (*c) {
-        if (*c == '_' || *c == ' ' || *c == '\t') {
-            c++;
-            continue;
-        }
-        if (c[0] == 'n' && c[1] == '"') { /* trailing name */
-            const char *end = strchr(c + 2, '"');
-            if (!end || end[1] != '\0') {
-                snprintf(why, why_len, "descriptor: bad name in '%s' (expected n\"...\" at the end)",
-                         descriptor);
-                return KB_ERR_INVALID;
-            }
-            break;
-        }
-        if (strncmp(c, "alpha", 5) == 0 || strncmp(c, "beta", 4) == 0) {
-            const bool is_alpha = c[0] == 'a';
-            const char *name = is_alpha ? "alpha" : "beta";
-            if (is_alpha ? alpha_given : beta_given) {
-                snprintf(why, why_len, "%s: given twice in '%s'", name, descriptor);
-                return KB_ERR_INVALID;
-            }
-            c += strlen(name);
-            if (!parse_scalar(name, &c, descriptor, is_alpha ? &alpha : &beta, why, why_len))
-                return KB_ERR_INVALID;
-            *(is_alpha ? &alpha_given : &beta_given) = true;
-            continue;
-        }
-        if ((c[0] == 'n' || c[0] == 't') && (c[1] == 'n' || c[1] == 't')) {
-            if (trans_given) {
-                snprintf(why, why_len, "transposes: given twice in '%s'", descriptor);
-                return KB_ERR_INVALID;
-            }
-            trans_a = c[0] == 't';
-            trans_b = c[1] == 't';
-            trans_given = true;
-            c += 2;
-            continue;
-        }
-        int field = -1;
-        for (int f = 0; f < F_COUNT; f++)
-            if (c[0] == size_names[f][0]) field = f;
-        if (field >= 0 && c[1] == '-') {
-            snprintf(why, why_len, "%s: negative value in '%s'", size_names[field], descriptor);
+    /* The index of the word is op(A) then op(B) as bits: 2 = tn, 1 = nt. */
+    static const char *const transposes[] = {"nn", "nt", "tn", "tt", NULL};
+    enum { F_TRANS = F_COUNT, F_ALPHA, F_BETA, F_ALL };
+    kb_desc_field f[F_ALL] = {
+        [F_M] = {.name = "m"},
+        [F_N] = {.name = "n"},
+        [F_K] = {.name = "k"},
+        [F_TRANS] = {.name = "transposes", .words = transposes},
+        [F_ALPHA] = {.name = "alpha", .real = true, .sign = true, .real_value = 1.0f},
+        [F_BETA] = {.name = "beta", .real = true, .sign = true},
+    };
+    kb_status status = kb_desc_parse(descriptor, f, F_ALL, why, why_len);
+    if (status != KB_OK) return status;
+    for (int i = 0; i < F_COUNT; i++)
+        if (!f[i].given) {
+            snprintf(why, why_len, "%s: missing in '%s'", size_names[i], descriptor);
             return KB_ERR_INVALID;
         }
-        if (field < 0 || !isdigit((unsigned char)c[1])) {
-            snprintf(why, why_len, "descriptor: unexpected '%.8s' in '%s'", c, descriptor);
-            return KB_ERR_INVALID;
-        }
-        c++;
-        errno = 0;
-        char *end;
-        const long long value = strtoll(c, &end, 10);
-        if (errno == ERANGE || value > KB_MAX_DIM) {
-            snprintf(why, why_len, "%s: %.*s exceeds the limit %" PRId64, size_names[field],
-                     (int)(end - c), c, KB_MAX_DIM);
-            return KB_ERR_INVALID;
-        }
-        if (given[field]) {
-            snprintf(why, why_len, "%s: given twice in '%s'", size_names[field], descriptor);
-            return KB_ERR_INVALID;
-        }
-        size[field] = value;
-        given[field] = true;
-        c = end;
-    }
-    for (int f = 0; f < F_COUNT; f++)
-        if (!given[f]) {
-            snprintf(why, why_len, "%s: missing in '%s'", size_names[f], descriptor);
-            return KB_ERR_INVALID;
-        }
-    p->gemm = (kb_gemm_shape){.m = size[F_M],
-                              .n = size[F_N],
-                              .k = size[F_K],
-                              .trans_a = trans_a,
-                              .trans_b = trans_b,
-                              .alpha = alpha,
-                              .beta = beta};
+    p->gemm = (kb_gemm_shape){.m = f[F_M].value,
+                              .n = f[F_N].value,
+                              .k = f[F_K].value,
+                              .trans_a = (f[F_TRANS].value & 2) != 0,
+                              .trans_b = (f[F_TRANS].value & 1) != 0,
+                              .alpha = f[F_ALPHA].real_value,
+                              .beta = f[F_BETA].real_value};
     return validate(p, why, why_len);
-}
-
-/* The shortest %g form of `value` that reads back as the same float. */
-static void format_scalar(float value, char *buf, size_t buf_len) {
-    for (int digits = 1; digits <= 9; digits++) {
-        snprintf(buf, buf_len, "%.*g", digits, (double)value);
-        if (strtof(buf, NULL) == value) return;
-    }
 }
 
 static void format(const kb_problem *p, char *buf, size_t buf_len) {
     const kb_gemm_shape *s = &p->gemm;
     char alpha[32] = "", beta[32] = "";
-    if (s->alpha != 1.0f) format_scalar(s->alpha, alpha, sizeof alpha);
-    if (s->beta != 0.0f) format_scalar(s->beta, beta, sizeof beta);
+    if (s->alpha != 1.0f) kb_desc_format_real(s->alpha, alpha, sizeof alpha);
+    if (s->beta != 0.0f) kb_desc_format_real(s->beta, beta, sizeof beta);
     const bool nn = !s->trans_a && !s->trans_b;
     snprintf(buf, buf_len, "m%" PRId64 "n%" PRId64 "k%" PRId64 "%s%s%s%s%s%s", s->m, s->n, s->k,
              nn ? "" : s->trans_a ? "t" : "n", nn ? "" : s->trans_b ? "t" : "n",

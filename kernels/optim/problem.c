@@ -129,31 +129,20 @@ static kb_status parse(const char *descriptor, kb_problem *p, char *why, size_t 
         [F_B2] = {.name = "b2", .real = true},
         [F_T] = {.name = "t", .max = INT64_MAX},
     };
-    const char *end;
-    kb_status status = kb_desc_body_end(descriptor, &end, why, why_len);
-    if (status == KB_OK)
-        status = kb_desc_parse_fields(descriptor, descriptor, end, f, F_COUNT, why, why_len);
+    kb_status status = kb_desc_parse(descriptor, f, F_COUNT, why, why_len);
     if (status != KB_OK) return status;
     if (!f[F_N].given) {
         snprintf(why, why_len, "n: missing in '%s' (the element count, e.g. n1000003)", descriptor);
         return KB_ERR_INVALID;
     }
-    /* Reals must survive the conversion to float (lr1e-50 is not 0). */
-    for (int i = F_LR; i <= F_B2; i++) {
-        const float as_float = (float)f[i].real_value;
-        if (f[i].given && (!isfinite(as_float) || (as_float == 0) != (f[i].real_value == 0))) {
-            snprintf(why, why_len, "%s: %g is out of float range", f[i].name, f[i].real_value);
-            return KB_ERR_INVALID;
-        }
-    }
     kb_optim_shape *s = &p->optim;
     *s = defaults;
     s->elems = f[F_N].value;
-    if (f[F_LR].given) s->lr = (float)f[F_LR].real_value;
-    if (f[F_MU].given) s->momentum = (float)f[F_MU].real_value;
-    if (f[F_RHO].given) s->decay_rate = (float)f[F_RHO].real_value;
-    if (f[F_B1].given) s->beta1 = (float)f[F_B1].real_value;
-    if (f[F_B2].given) s->beta2 = (float)f[F_B2].real_value;
+    if (f[F_LR].given) s->lr = f[F_LR].real_value;
+    if (f[F_MU].given) s->momentum = f[F_MU].real_value;
+    if (f[F_RHO].given) s->decay_rate = f[F_RHO].real_value;
+    if (f[F_B1].given) s->beta1 = f[F_B1].real_value;
+    if (f[F_B2].given) s->beta2 = f[F_B2].real_value;
     if (f[F_T].given) s->step = f[F_T].value;
     return kb_optim_validate(s, why, why_len);
 }

@@ -73,8 +73,6 @@
  * samples every 17th float and asserts the contract.
  *
  * integer_exact: false (exp and division are not exact on integer inputs). */
-#include <ctype.h>
-#include <errno.h>
 #include <float.h>
 #include <inttypes.h>
 #include <math.h>
@@ -82,6 +80,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/descriptor.h"
 #include "core/kernel_ops.h"
 #include "softmax/softmax.h"
 
@@ -130,96 +129,34 @@ static kb_status validate(const kb_problem *p, char *why, size_t why_len) {
 }
 
 static kb_status parse(const char *descriptor, kb_problem *p, char *why, size_t why_len) {
-    const bool loss = has_loss(p);
-    int64_t value[2] = {2, 0}; /* mb, ic */
-    bool given[2] = {false, false}, one_hot = false, delta_given = false;
-    float delta = loss ? KB_SOFTMAX_DEFAULT_DELTA : 0.0f;
-    static const char *const names[2] = {"mb", "ic"};
-    const char *c = descriptor;
-    if (*c == '\0') {
-        snprintf(why, why_len, "descriptor: empty");
-        return KB_ERR_INVALID;
+    static const char *const onehot[] = {"onehot", NULL};
+    enum { F_MB, F_IC, F_ONEHOT, F_DELTA, F_COUNT };
+    kb_desc_field f[F_COUNT] = {
+        [F_MB] = {.name = "mb"},
+        [F_IC] = {.name = "ic"},
+        [F_ONEHOT] = {.name = "onehot", .words = onehot},
+        [F_DELTA] = {.name = "delta", .real = true, .real_value = KB_SOFTMAX_DEFAULT_DELTA},
+    };
+    kb_status status = kb_desc_parse(descriptor, f, F_COUNT, why, why_len);
+    if (status != KB_OK) return status;
+    /* Both kernels read the same tokens, so that softmax names what it lacks. */
+    for (int i = F_ONEHOT; i <= F_DELTA && !has_loss(p); i++) {
+        if (f[i].given) {
+            snprintf(why, why_len, "%s: softmax has no loss or labels (softmax_xent has)",
+                     f[i].name);
+            return KB_ERR_INVALID;
+        }
     }
-    while (*c) {
-        if (*c == '_' || *c == ' ' || *c == '\t') {
-            c++;
-            continue;
-        }
-        if (c[0] == 'n' && c[1] == '"') { /* trailing name */
-            const char *end = strchr(c + 2, '"');
-            if (!end || end[1] != '\0') {
-                snprintf(why, why_len, "descriptor: bad name in '%s' (expected n\"...\" at the end)",
-                         descriptor);
-                return KB_ERR_INVALID;
-            }
-            break;
-        }
-        if (strncmp(c, "onehot", 6) == 0 || strncmp(c, "delta", 5) == 0) {
-            const bool is_delta = c[0] == 'd';
-            if (!loss) {
-                snprintf(why, why_len, "%s: softmax has no loss or labels (softmax_xent has)",
-                         is_delta ? "delta" : "onehot");
-                return KB_ERR_INVALID;
-            }
-            if (is_delta ? delta_given : one_hot) {
-                snprintf(why, why_len, "%s: given twice in '%s'", is_delta ? "delta" : "onehot",
-                         descriptor);
-                return KB_ERR_INVALID;
-            }
-            if (!is_delta) {
-                one_hot = true;
-                c += 6;
-                continue;
-            }
-            c += 5;
-            /* A plain decimal: strtof alone would also take inf, nan, hex. */
-            if (!isdigit((unsigned char)*c) && *c != '.') {
-                snprintf(why, why_len, "delta: expected a non-negative decimal number in '%s'",
-                         descriptor);
-                return KB_ERR_INVALID;
-            }
-            char *end;
-            delta = strtof(c, &end);
-            delta_given = true;
-            c = end;
-            continue;
-        }
-        int field = -1;
-        for (int f = 0; f < 2 && field < 0; f++) {
-            if (strncmp(c, names[f], 2) != 0) continue;
-            if (c[2] == '-') {
-                snprintf(why, why_len, "%s: negative value in '%s'", names[f], descriptor);
-                return KB_ERR_INVALID;
-            }
-            if (isdigit((unsigned char)c[2])) field = f;
-        }
-        if (field < 0) {
-            snprintf(why, why_len, "descriptor: unexpected '%.8s' in '%s'", c, descriptor);
-            return KB_ERR_INVALID;
-        }
-        c += 2;
-        errno = 0;
-        char *end;
-        const long long v = strtoll(c, &end, 10);
-        if (errno == ERANGE || v > KB_MAX_DIM) {
-            snprintf(why, why_len, "%s: %.*s exceeds the limit %" PRId64, names[field],
-                     (int)(end - c), c, KB_MAX_DIM);
-            return KB_ERR_INVALID;
-        }
-        if (given[field]) {
-            snprintf(why, why_len, "%s: given twice in '%s'", names[field], descriptor);
-            return KB_ERR_INVALID;
-        }
-        value[field] = v;
-        given[field] = true;
-        c = end;
-    }
-    if (!given[1]) {
+    if (!f[F_IC].given) {
         snprintf(why, why_len, "ic: missing in '%s'", descriptor);
         return KB_ERR_INVALID;
     }
     p->softmax = (kb_softmax_shape){
-        .batch = value[0], .classes = value[1], .one_hot = one_hot, .delta = delta};
+        .batch = f[F_MB].given ? f[F_MB].value : 2,
+        .classes = f[F_IC].value,
+        .one_hot = f[F_ONEHOT].given,
+        .delta = has_loss(p) ? f[F_DELTA].real_value : 0.0f,
+    };
     return validate(p, why, why_len);
 }
 
