@@ -17,7 +17,7 @@
  * a one-pass E[x^2] - E[x]^2 fails, passes on the implementations it picks
  * for the tested shapes.
  *
- * Layout: the user's when oneDNN has a JIT kernel for it, else nChw16c with
+ * Layout: the user's when oneDNN has a JIT kernel for it, else nChw16c or nChw8c with
  * timed reorders in and out (measurements in onednn_common.h). Everything is
  * created in prepare(); run() binds the buffers, reorders and executes. Threads: oneDNN's OpenMP
  * runtime uses omp_get_max_threads(), which the caller sets. */
@@ -49,6 +49,20 @@ static void onednn_release(void *state) {
     free(st);
 }
 
+typedef struct fwd_pd_context {
+    onednn_state *st;
+    const kb_batchnorm_shape *s;
+    dnnl_prop_kind_t prop;
+    unsigned flags;
+} fwd_pd_context;
+
+static kb_status fwd_pd_on(void *context, const dnnl_memory_desc_t *data,
+                           dnnl_primitive_desc_t *pd) {
+    const fwd_pd_context *c = context;
+    return kb_onednn_bn_fwd_pd(c->st->dnnl.engine, c->s, data, c->prop, c->flags,
+                               c->st->dnnl.attr, pd);
+}
+
 static kb_status onednn_prepare(const kb_problem *problem, const kb_args *args,
                                 const kb_context *ctx, void **state_out) {
     (void)args, (void)ctx; /* threads come from omp_get_max_threads(), set by the caller */
@@ -68,17 +82,9 @@ static kb_status onednn_prepare(const kb_problem *problem, const kb_args *args,
     const unsigned flags =
         dnnl_use_scale | dnnl_use_shift | (train ? 0u : (unsigned)dnnl_use_global_stats);
     const dnnl_prop_kind_t prop = train ? dnnl_forward_training : dnnl_forward_inference;
-    KB_ONEDNN_TRY(kb_onednn_bn_fwd_pd(st->dnnl.engine, s, &md.user, prop, flags, st->dnnl.attr, &pd));
-    const bool blocked = !kb_onednn_bn_is_jit(pd);
-    if (blocked) {
-        dnnl_primitive_desc_destroy(pd);
-        pd = NULL;
-        KB_ONEDNN_TRY(
-            kb_onednn_bn_fwd_pd(st->dnnl.engine, s, &md.blocked, prop, flags, st->dnnl.attr, &pd));
-    }
-    const dnnl_memory_desc_t *data = blocked ? &md.blocked : &md.user;
-    kb_onednn_set_impl(&st->dnnl, pd);
-    if (blocked) kb_onednn_bn_note_blocked(&st->dnnl);
+    fwd_pd_context make = {st, s, prop, flags};
+    const dnnl_memory_desc_t *data = NULL;
+    KB_ONEDNN_TRY(kb_onednn_bn_choose_layout(&st->dnnl, &md, fwd_pd_on, &make, &pd, &data));
     /* Step order is run order: src reorder, batch normalisation, dst reorder. */
     KB_ONEDNN_TRY(kb_onednn_tensor_init(&st->dnnl, &st->src, &md.user, data, false));
     KB_ONEDNN_TRY(kb_onednn_add_step(&st->dnnl, pd, &st->bnorm));

@@ -5,7 +5,7 @@
  * computes dx = gamma inv (dy - dbeta/M - x̂ dgamma/M) from the given
  * statistics, the same function as kernbench's reference
  * (reference/batchnorm.c). Per feature runs as an N x D x 1 x 1 tensor; the
- * layout is the user's when oneDNN has a JIT kernel for it, else nChw16c with
+ * layout is the user's when oneDNN has a JIT kernel for it, else nChw16c or nChw8c with
  * src and diff_dst reordered in and diff_src out, all timed
  * (onednn_common.h). No variance is computed here. */
 #include <assert.h>
@@ -59,6 +59,18 @@ fail:
     return status;
 }
 
+typedef struct bwd_pd_context {
+    onednn_state *st;
+    const kb_batchnorm_shape *s;
+    unsigned flags;
+} bwd_pd_context;
+
+static kb_status bwd_pd_on(void *context, const dnnl_memory_desc_t *data,
+                           dnnl_primitive_desc_t *pd) {
+    const bwd_pd_context *c = context;
+    return bwd_pd(c->st, c->s, data, c->flags, pd);
+}
+
 static kb_status onednn_prepare(const kb_problem *problem, const kb_args *args,
                                 const kb_context *ctx, void **state_out) {
     (void)args, (void)ctx;
@@ -74,16 +86,9 @@ static kb_status onednn_prepare(const kb_problem *problem, const kb_args *args,
     kb_onednn_bn_mds md;
     KB_ONEDNN_TRY(kb_onednn_bn_mds_init(s, &md));
     KB_ONEDNN_TRY(kb_onednn_init(&st->dnnl));
-    KB_ONEDNN_TRY(bwd_pd(st, s, &md.user, flags, &pd));
-    const bool blocked = !kb_onednn_bn_is_jit(pd);
-    if (blocked) {
-        dnnl_primitive_desc_destroy(pd);
-        pd = NULL;
-        KB_ONEDNN_TRY(bwd_pd(st, s, &md.blocked, flags, &pd));
-    }
-    const dnnl_memory_desc_t *data = blocked ? &md.blocked : &md.user;
-    kb_onednn_set_impl(&st->dnnl, pd);
-    if (blocked) kb_onednn_bn_note_blocked(&st->dnnl);
+    bwd_pd_context make = {st, s, flags};
+    const dnnl_memory_desc_t *data = NULL;
+    KB_ONEDNN_TRY(kb_onednn_bn_choose_layout(&st->dnnl, &md, bwd_pd_on, &make, &pd, &data));
     /* Step order is run order: reorders in, the backward, diff_src reorder. */
     KB_ONEDNN_TRY(kb_onednn_tensor_init(&st->dnnl, &st->src, &md.user, data, false));
     KB_ONEDNN_TRY(kb_onednn_tensor_init(&st->dnnl, &st->diff_dst, &md.user, data, false));

@@ -16,7 +16,8 @@ kb_status kb_onednn_bn_mds_init(const kb_batchnorm_shape *s, kb_onednn_bn_mds *m
                               s->spatial ? s->width : 1};
     KB_DNNL_TRY(dnnl_memory_desc_init_by_tag(&md->user, 4, dims, dnnl_f32,
                                              s->spatial ? dnnl_nchw : dnnl_nhwc));
-    KB_DNNL_TRY(dnnl_memory_desc_init_by_tag(&md->blocked, 4, dims, dnnl_f32, dnnl_nChw16c));
+    KB_DNNL_TRY(dnnl_memory_desc_init_by_tag(&md->blocked[0], 4, dims, dnnl_f32, dnnl_nChw16c));
+    KB_DNNL_TRY(dnnl_memory_desc_init_by_tag(&md->blocked[1], 4, dims, dnnl_f32, dnnl_nChw8c));
     const dnnl_dims_t stats = {g.features};
     KB_DNNL_TRY(dnnl_memory_desc_init_by_tag(&md->stats, 1, stats, dnnl_f32, dnnl_x));
 fail:
@@ -47,7 +48,30 @@ kb_status kb_onednn_bn_memory(dnnl_engine_t engine, const dnnl_memory_desc_t *md
     return kb_onednn_status(dnnl_memory_create(memory, md, engine, DNNL_MEMORY_NONE));
 }
 
-void kb_onednn_bn_note_blocked(kb_onednn *o) {
-    const size_t used = strlen(o->impl);
-    snprintf(o->impl + used, sizeof o->impl - used, " on nChw16c");
+kb_status kb_onednn_bn_choose_layout(kb_onednn *o, const kb_onednn_bn_mds *md,
+                                     kb_onednn_bn_pd_fn *make, void *context,
+                                     dnnl_primitive_desc_t *pd, const dnnl_memory_desc_t **data) {
+    static const char *const names[KB_ONEDNN_BN_BLOCKED] = {"nChw16c", "nChw8c"};
+    *data = &md->user;
+    kb_status status = make(context, &md->user, pd);
+    if (status != KB_OK) return status;
+    const char *layout = NULL;
+    for (int b = 0; b < KB_ONEDNN_BN_BLOCKED && !kb_onednn_bn_is_jit(*pd); b++) {
+        dnnl_primitive_desc_t blocked = NULL;
+        if (make(context, &md->blocked[b], &blocked) != KB_OK) continue; /* not offered */
+        if (!kb_onednn_bn_is_jit(blocked)) {
+            dnnl_primitive_desc_destroy(blocked);
+            continue;
+        }
+        dnnl_primitive_desc_destroy(*pd);
+        *pd = blocked;
+        *data = &md->blocked[b];
+        layout = names[b];
+    }
+    kb_onednn_set_impl(o, *pd);
+    if (layout) {
+        const size_t used = strlen(o->impl);
+        snprintf(o->impl + used, sizeof o->impl - used, " on %s", layout);
+    }
+    return KB_OK;
 }

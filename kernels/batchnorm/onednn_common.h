@@ -21,7 +21,7 @@
  *   mb32ic2048ih7spatial          1.4 / 2.0         3.4 / 3.5
  * (a busy machine: ratios, not absolutes). So the variants keep the user's
  * layout when oneDNN has a JIT implementation for it, and otherwise run the
- * primitive on nChw16c with timed reorders in and out (the boundary
+ * primitive on nChw16c (AVX-512) or nChw8c (AVX2) with timed reorders in and out (the boundary
  * contract is the plain layout). isa_used() names the implementation and,
  * when reordering, the layout. */
 #ifndef KB_BATCHNORM_ONEDNN_COMMON_H
@@ -31,10 +31,16 @@
 
 #include "core/onednn.h"
 
+/* The blocked layouts tried, widest first: oneDNN 2.6 has its AVX-512 JIT
+ * kernels for nChw16c and its AVX2 ones for nChw8c; on an AVX2-only CPU
+ * nChw16c runs bnorm_ref:any, 50-300x slower than the JIT (0.08 against
+ * 4-12 GB/s measured on a Zen 3), which made the onednn row no peer there. */
+enum { KB_ONEDNN_BN_BLOCKED = 2 };
+
 typedef struct kb_onednn_bn_mds {
-    dnnl_memory_desc_t user;    /* the caller's layout: nchw, or nhwc N x D x 1 x 1 */
-    dnnl_memory_desc_t blocked; /* nChw16c */
-    dnnl_memory_desc_t stats;   /* mean, variance, scale, shift and their diffs: F floats */
+    dnnl_memory_desc_t user; /* the caller's layout: nchw, or nhwc N x D x 1 x 1 */
+    dnnl_memory_desc_t blocked[KB_ONEDNN_BN_BLOCKED]; /* nChw16c, nChw8c */
+    dnnl_memory_desc_t stats; /* mean, variance, scale, shift and their diffs: F floats */
 } kb_onednn_bn_mds;
 
 kb_status kb_onednn_bn_mds_init(const kb_batchnorm_shape *s, kb_onednn_bn_mds *md);
@@ -53,7 +59,17 @@ bool kb_onednn_bn_is_jit(const_dnnl_primitive_desc_t pd);
 kb_status kb_onednn_bn_memory(dnnl_engine_t engine, const dnnl_memory_desc_t *md,
                               dnnl_memory_t *memory);
 
-/* Appends " on nChw16c" to the recorded implementation (isa_used). */
-void kb_onednn_bn_note_blocked(kb_onednn *o);
+/* Makes the primitive descriptor of one direction on the data layout `data`. */
+typedef kb_status kb_onednn_bn_pd_fn(void *context, const dnnl_memory_desc_t *data,
+                                     dnnl_primitive_desc_t *pd);
+
+/* The layout the primitive runs on: the user's when oneDNN has a JIT kernel
+ * for it, else the first blocked layout it has one for (timed reorders in and
+ * out), else the user's after all (a plain loop nest beats a reference one on
+ * a blocked layout plus reorders). Sets *pd and *data, records the
+ * implementation (and the layout, when blocked) in o->impl. */
+kb_status kb_onednn_bn_choose_layout(kb_onednn *o, const kb_onednn_bn_mds *md,
+                                     kb_onednn_bn_pd_fn *make, void *context,
+                                     dnnl_primitive_desc_t *pd, const dnnl_memory_desc_t **data);
 
 #endif
