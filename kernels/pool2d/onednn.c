@@ -7,8 +7,9 @@
  * in, pools, reorders dst back: the boundary contract is NCHW in and out, so layout conversions
  * count.
  *
- * Layout: src reordered to nChw16c, dst in the primitive's choice (the same),
- * always. Given plain NCHW, oneDNN 2.6 runs a jit kernel that transposes
+ * Layout: src reordered to nChw16c (nChw8c where oneDNN has its JIT pooling
+ * only for that: AVX2 CPUs; onednn_common.c), dst in the primitive's choice
+ * (the same), always. Given plain NCHW, oneDNN 2.6 runs a jit kernel that transposes
  * internally for some problems and its scalar simple_nchw for others (3x3
  * stride-1 padded averages). Measured once, 1 thread, GB/s from min_bytes,
  * on a shared and heavily loaded 2-core AMD EPYC (noisy, +-30%):
