@@ -89,6 +89,7 @@ static const char *const key_columns[N_KEY] = {"kernel",  "shape", "direction", 
 typedef struct row {
     char *key;  /* "kernel direction variant shape threads bind" */
     char *kernel;
+    char *machine; /* machine_id, "" in CSVs from before that column */
     double median_ms, max_rel_err;
     bool timed, has_err;
     char verdict[16];
@@ -106,6 +107,7 @@ static void table_free(table *t) {
     for (size_t i = 0; i < t->count; i++) {
         free(t->rows[i].key);
         free(t->rows[i].kernel);
+        free(t->rows[i].machine);
         free(t->rows[i].samples);
     }
     free(t->rows);
@@ -148,7 +150,7 @@ static int read_table(const char *path, table *t, char *why, size_t why_len) {
     int status = 0;
     char *names[MAX_FIELDS];
     size_t n_names = 0;
-    int col_key[N_KEY], col_median, col_samples, col_verdict, col_err;
+    int col_key[N_KEY], col_median, col_samples, col_verdict, col_err, col_machine = -1;
     size_t capacity = 0, line_number = 0;
     while (getline(&line, &cap, f) > 0) {
         line_number++;
@@ -162,6 +164,7 @@ static int read_table(const char *path, table *t, char *why, size_t why_len) {
             col_samples = column(names, n_names, needed[1]);
             col_verdict = column(names, n_names, needed[2]);
             col_err = column(names, n_names, needed[3]);
+            col_machine = column(names, n_names, "machine_id"); /* optional */
             const int cols[] = {col_key[0], col_key[1], col_key[2],  col_key[3],
                                 col_key[4], col_key[5], col_key[6],  col_median,
                                 col_samples, col_verdict, col_err};
@@ -202,6 +205,7 @@ static int read_table(const char *path, table *t, char *why, size_t why_len) {
         }
         r->key = strdup(key);
         r->kernel = strdup(fields[col_key[K_KERNEL]]);
+        r->machine = strdup(col_machine >= 0 ? fields[col_machine] : "");
         snprintf(r->verdict, sizeof r->verdict, "%s", fields[col_verdict]);
         r->timed = fields[col_median][0] != '\0';
         r->median_ms = r->timed ? strtod(fields[col_median], NULL) : NAN;
@@ -250,7 +254,7 @@ int kb_compare_csv(const char *base_path, const char *new_path, double threshold
         return 2;
     }
     const double threshold = threshold_pct / 100.0;
-    int regressions = 0, numerical = 0, improved = 0, compared = 0;
+    int regressions = 0, numerical = 0, improved = 0, compared = 0, cross_machine = 0;
     /* Per-kernel geometric mean of the ratios. */
     char *kernels[64];
     double log_sum[64];
@@ -263,6 +267,9 @@ int kb_compare_csv(const char *base_path, const char *new_path, double threshold
         row *b = find(&base, n->key);
         if (!b) continue;
         b->matched = n->matched = true;
+        /* Rows from two machines compare the machines as much as the code. */
+        if (b->machine[0] && n->machine[0] && strcmp(b->machine, n->machine) != 0)
+            cross_machine++;
         const char *verdict = "same";
         char ratio_text[16] = "-", p_text[16] = "-";
         if (b->timed && n->timed && b->median_ms > 0) {
@@ -317,6 +324,11 @@ int kb_compare_csv(const char *base_path, const char *new_path, double threshold
     for (int k = 0; k < n_kernels; k++)
         fprintf(out, "geomean new/base time, %s: %.3f over %d rows\n", kernels[k],
                 exp(log_sum[k] / counts[k]), counts[k]);
+    if (cross_machine)
+        fprintf(out,
+                "warning: %d matched rows ran on different machines (machine_id differs): their "
+                "ratios compare the machines as well as the code\n",
+                cross_machine);
     fprintf(out,
             "%d rows compared: %d regressed (> %.1f%% slower, p < 0.05), %d improved, %d "
             "numerical regressions\n",

@@ -13,22 +13,24 @@
 static const char header[] =
     "kernel,direction,variant,shape,threads,bind,cache,time_ms_median,max_rel_err,verdict,rep_times_ms\n";
 
-static void write_file(const char *path, const char *rows) {
+static void write_file(const char *path, const char *head, const char *rows) {
     FILE *f = fopen(path, "w");
-    fputs(header, f);
+    fputs(head, f);
     fputs(rows, f);
     fclose(f);
 }
 
-/* Runs the comparison; `text` receives its output (caller frees). */
-static int compare(const char *base_rows, const char *new_rows, double threshold, char **text) {
+/* Runs the comparison of two files under `head`; `text` receives its output
+ * (caller frees). */
+static int compare_with(const char *head, const char *base_rows, const char *new_rows,
+                        double threshold, char **text) {
     char dir[] = "/tmp/kb_compare_XXXXXX";
     if (!mkdtemp(dir)) return -1;
     char base[64], next[64];
     snprintf(base, sizeof base, "%s/base.csv", dir);
     snprintf(next, sizeof next, "%s/new.csv", dir);
-    write_file(base, base_rows);
-    write_file(next, new_rows);
+    write_file(base, head, base_rows);
+    write_file(next, head, new_rows);
     size_t len;
     FILE *out = open_memstream(text, &len);
     char why[256] = "";
@@ -38,6 +40,10 @@ static int compare(const char *base_rows, const char *new_rows, double threshold
     unlink(next);
     rmdir(dir);
     return rc;
+}
+
+static int compare(const char *base_rows, const char *new_rows, double threshold, char **text) {
+    return compare_with(header, base_rows, new_rows, threshold, text);
 }
 
 #define ROW(variant, median, err, verdict, samples)                                               \
@@ -104,6 +110,25 @@ int main(void) {
                  ROW("avx2", "10", "2e-6", "PASS", "10;10;10;10;10"), 5, &text);
     TEST_CASE("%s", "an error 20x larger is a numerical regression") {
         CHECK(rc == 1 && strstr(text, "NUMERICAL") != NULL, "rc %d: %s", rc, text);
+    }
+    free(text);
+
+    /* With machine_id (an optional column): rows from two machines are
+     * compared but flagged; rows from one machine are not. */
+    char with_machine[sizeof header + 16];
+    snprintf(with_machine, sizeof with_machine, "%.*s,machine_id\n", (int)strlen(header) - 1,
+             header);
+    const char *same_rows = "gemm,fwd,avx2,m64n64k64,1,compact,warm,10,1e-7,PASS,10;10;10,aaaa\n";
+    const char *other_rows = "gemm,fwd,avx2,m64n64k64,1,compact,warm,10,1e-7,PASS,10;10;10,bbbb\n";
+    rc = compare_with(with_machine, same_rows, other_rows, 5, &text);
+    TEST_CASE("%s", "rows from two machines: compared, with a warning") {
+        CHECK(rc == 0 && strstr(text, "1 matched rows ran on different machines") != NULL,
+              "rc %d: %s", rc, text);
+    }
+    free(text);
+    rc = compare_with(with_machine, same_rows, same_rows, 5, &text);
+    TEST_CASE("%s", "rows from one machine: no machine warning") {
+        CHECK(rc == 0 && strstr(text, "different machines") == NULL, "rc %d: %s", rc, text);
     }
     free(text);
 
