@@ -90,6 +90,7 @@ typedef struct row {
     char *key;  /* "kernel direction variant shape threads bind" */
     char *kernel;
     char *machine; /* machine_id, "" in CSVs from before that column */
+    char *host;    /* host|cpu_model|isa: the identity where either side lacks machine_id */
     double median_ms, max_rel_err;
     bool timed, has_err;
     char verdict[16];
@@ -108,6 +109,7 @@ static void table_free(table *t) {
         free(t->rows[i].key);
         free(t->rows[i].kernel);
         free(t->rows[i].machine);
+        free(t->rows[i].host);
         free(t->rows[i].samples);
     }
     free(t->rows);
@@ -151,6 +153,7 @@ static int read_table(const char *path, table *t, char *why, size_t why_len) {
     char *names[MAX_FIELDS];
     size_t n_names = 0;
     int col_key[N_KEY], col_median, col_samples, col_verdict, col_err, col_machine = -1;
+    int col_host[3] = {-1, -1, -1};
     size_t capacity = 0, line_number = 0;
     while (getline(&line, &cap, f) > 0) {
         line_number++;
@@ -165,6 +168,9 @@ static int read_table(const char *path, table *t, char *why, size_t why_len) {
             col_verdict = column(names, n_names, needed[2]);
             col_err = column(names, n_names, needed[3]);
             col_machine = column(names, n_names, "machine_id"); /* optional */
+            col_host[0] = column(names, n_names, "host");
+            col_host[1] = column(names, n_names, "cpu_model");
+            col_host[2] = column(names, n_names, "isa");
             const int cols[] = {col_key[0], col_key[1], col_key[2],  col_key[3],
                                 col_key[4], col_key[5], col_key[6],  col_median,
                                 col_samples, col_verdict, col_err};
@@ -206,6 +212,10 @@ static int read_table(const char *path, table *t, char *why, size_t why_len) {
         r->key = strdup(key);
         r->kernel = strdup(fields[col_key[K_KERNEL]]);
         r->machine = strdup(col_machine >= 0 ? fields[col_machine] : "");
+        char host[512] = "";
+        for (int h = 0; h < 3 && col_host[h] >= 0; h++)
+            snprintf(host + strlen(host), sizeof host - strlen(host), "%s|", fields[col_host[h]]);
+        r->host = strdup(host);
         snprintf(r->verdict, sizeof r->verdict, "%s", fields[col_verdict]);
         r->timed = fields[col_median][0] != '\0';
         r->median_ms = r->timed ? strtod(fields[col_median], NULL) : NAN;
@@ -267,8 +277,12 @@ int kb_compare_csv(const char *base_path, const char *new_path, double threshold
         row *b = find(&base, n->key);
         if (!b) continue;
         b->matched = n->matched = true;
-        /* Rows from two machines compare the machines as much as the code. */
-        if (b->machine[0] && n->machine[0] && strcmp(b->machine, n->machine) != 0)
+        /* Rows from two machines compare the machines as much as the code.
+         * Identity: machine_id, or host, CPU model and ISA where a side
+         * predates machine_id. */
+        const bool ids = b->machine[0] && n->machine[0];
+        if (ids ? strcmp(b->machine, n->machine) != 0
+                : b->host[0] && n->host[0] && strcmp(b->host, n->host) != 0)
             cross_machine++;
         const char *verdict = "same";
         char ratio_text[16] = "-", p_text[16] = "-";
@@ -326,7 +340,8 @@ int kb_compare_csv(const char *base_path, const char *new_path, double threshold
                 exp(log_sum[k] / counts[k]), counts[k]);
     if (cross_machine)
         fprintf(out,
-                "warning: %d matched rows ran on different machines (machine_id differs): their "
+                "warning: %d matched rows ran on different machines (machine_id, or host, CPU "
+                "model and ISA, differ): their "
                 "ratios compare the machines as well as the code\n",
                 cross_machine);
     fprintf(out,

@@ -132,6 +132,19 @@ int main(void) {
     }
     free(text);
 
+    /* Without machine_id (CSVs from before it): host, CPU model and ISA. */
+    char with_host[sizeof header + 32];
+    snprintf(with_host, sizeof with_host, "%.*s,host,cpu_model,isa\n", (int)strlen(header) - 1,
+             header);
+    rc = compare_with(with_host,
+                      "gemm,fwd,avx2,m64n64k64,1,compact,warm,10,1e-7,PASS,10;10;10,vm,EPYC,avx512\n",
+                      "gemm,fwd,avx2,m64n64k64,1,compact,warm,10,1e-7,PASS,10;10;10,vm,EPYC,avx2\n",
+                      5, &text);
+    TEST_CASE("%s", "no machine_id: another ISA on one host name is another machine") {
+        CHECK(rc == 0 && strstr(text, "different machines") != NULL, "rc %d: %s", rc, text);
+    }
+    free(text);
+
     rc = compare(ROW("avx2", "10", "1e-7", "PASS", "10;10;10;10;10"), "gemm,fwd,avx2\n", 5, &text);
     TEST_CASE("%s", "a malformed row is an error (2), not a verdict") { CHECK(rc == 2, "rc %d", rc); }
     free(text);
