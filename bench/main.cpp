@@ -384,6 +384,12 @@ void free_inputs(float *loaded[KB_ARG_COUNT]) {
     for (int a = 0; a < KB_ARG_COUNT; a++) free(loaded[a]), loaded[a] = nullptr;
 }
 
+// Whether bench gives `variant` a row at `threads`: single-threaded variants
+// (naive) are timed at 1 thread only.
+bool has_row_at(const kb_variant *variant, int threads) {
+    return !variant->single_threaded || threads == 1;
+}
+
 void print_row(const Row &r) {
     char timing[112] = "", onednn[16] = "", openblas[16] = "", err[16] = "";
     if (r.timed)
@@ -657,7 +663,7 @@ int main(int argc, char **argv) {
                                             variants, KB_MAX_LIST);
         for (size_t t = 0; t < o.n_threads; t++)
             for (size_t v = 0; v < n; v++)
-                if (!variants[v]->single_threaded || o.threads[t] == 1)
+                if (has_row_at(variants[v], o.threads[t]))
                     total_rows += shapes.count * o.n_binds * (o.caches[0] + o.caches[1]);
     }
     Progress progress(total_rows, o.quiet);
@@ -743,7 +749,7 @@ int main(int argc, char **argv) {
                 std::vector<Row> rows;
                 for (size_t v = 0; v < n_variants; v++) {
                     const kb_variant *variant = variants[v];
-                    if (variant->single_threaded && threads != 1) continue;
+                    if (!has_row_at(variant, threads)) continue;
                     const std::string row_name =
                         std::string(kb_kernel_name(o.kernel)) + "/" +
                         kb_direction_name(problem.direction) + "/" + shape.descriptor + "/" +

@@ -16,8 +16,9 @@ kb_status kb_onednn_bn_mds_init(const kb_batchnorm_shape *s, kb_onednn_bn_mds *m
                               s->spatial ? s->width : 1};
     KB_DNNL_TRY(dnnl_memory_desc_init_by_tag(&md->user, 4, dims, dnnl_f32,
                                              s->spatial ? dnnl_nchw : dnnl_nhwc));
-    KB_DNNL_TRY(dnnl_memory_desc_init_by_tag(&md->blocked[0], 4, dims, dnnl_f32, dnnl_nChw16c));
-    KB_DNNL_TRY(dnnl_memory_desc_init_by_tag(&md->blocked[1], 4, dims, dnnl_f32, dnnl_nChw8c));
+    for (int b = 0; b < KB_ONEDNN_BLOCKED_LAYOUTS; b++)
+        KB_DNNL_TRY(dnnl_memory_desc_init_by_tag(&md->blocked[b], 4, dims, dnnl_f32,
+                                                 kb_onednn_blocked_tags[b]));
     const dnnl_dims_t stats = {g.features};
     KB_DNNL_TRY(dnnl_memory_desc_init_by_tag(&md->stats, 1, stats, dnnl_f32, dnnl_x));
 fail:
@@ -37,12 +38,6 @@ kb_status kb_onednn_bn_fwd_pd(dnnl_engine_t engine, const kb_batchnorm_shape *s,
     return kb_onednn_pd_create(&desc, attr, engine, NULL, pd);
 }
 
-bool kb_onednn_bn_is_jit(const_dnnl_primitive_desc_t pd) {
-    const char *impl = NULL;
-    return dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &impl) == dnnl_success &&
-           impl && strstr(impl, "jit") != NULL;
-}
-
 kb_status kb_onednn_bn_memory(dnnl_engine_t engine, const dnnl_memory_desc_t *md,
                               dnnl_memory_t *memory) {
     return kb_onednn_status(dnnl_memory_create(memory, md, engine, DNNL_MEMORY_NONE));
@@ -51,22 +46,21 @@ kb_status kb_onednn_bn_memory(dnnl_engine_t engine, const dnnl_memory_desc_t *md
 kb_status kb_onednn_bn_choose_layout(kb_onednn *o, const kb_onednn_bn_mds *md,
                                      kb_onednn_bn_pd_fn *make, void *context,
                                      dnnl_primitive_desc_t *pd, const dnnl_memory_desc_t **data) {
-    static const char *const names[KB_ONEDNN_BN_BLOCKED] = {"nChw16c", "nChw8c"};
     *data = &md->user;
     kb_status status = make(context, &md->user, pd);
     if (status != KB_OK) return status;
     const char *layout = NULL;
-    for (int b = 0; b < KB_ONEDNN_BN_BLOCKED && !kb_onednn_bn_is_jit(*pd); b++) {
+    for (int b = 0; b < KB_ONEDNN_BLOCKED_LAYOUTS && !kb_onednn_is_jit(*pd); b++) {
         dnnl_primitive_desc_t blocked = NULL;
         if (make(context, &md->blocked[b], &blocked) != KB_OK) continue; /* not offered */
-        if (!kb_onednn_bn_is_jit(blocked)) {
+        if (!kb_onednn_is_jit(blocked)) {
             dnnl_primitive_desc_destroy(blocked);
             continue;
         }
         dnnl_primitive_desc_destroy(*pd);
         *pd = blocked;
         *data = &md->blocked[b];
-        layout = names[b];
+        layout = kb_onednn_blocked_names[b];
     }
     kb_onednn_set_impl(o, *pd);
     if (layout) {

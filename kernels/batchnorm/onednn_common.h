@@ -31,15 +31,12 @@
 
 #include "core/onednn.h"
 
-/* The blocked layouts tried, widest first: oneDNN 2.6 has its AVX-512 JIT
- * kernels for nChw16c and its AVX2 ones for nChw8c; on an AVX2-only CPU
+/* The blocked layouts tried are core/onednn.h's: on an AVX2-only CPU
  * nChw16c runs bnorm_ref:any, 50-300x slower than the JIT (0.08 against
  * 4-12 GB/s measured on a Zen 3), which made the onednn row no peer there. */
-enum { KB_ONEDNN_BN_BLOCKED = 2 };
-
 typedef struct kb_onednn_bn_mds {
     dnnl_memory_desc_t user; /* the caller's layout: nchw, or nhwc N x D x 1 x 1 */
-    dnnl_memory_desc_t blocked[KB_ONEDNN_BN_BLOCKED]; /* nChw16c, nChw8c */
+    dnnl_memory_desc_t blocked[KB_ONEDNN_BLOCKED_LAYOUTS]; /* kb_onednn_blocked_tags */
     dnnl_memory_desc_t stats; /* mean, variance, scale, shift and their diffs: F floats */
 } kb_onednn_bn_mds;
 
@@ -51,9 +48,6 @@ kb_status kb_onednn_bn_fwd_pd(dnnl_engine_t engine, const kb_batchnorm_shape *s,
                               const dnnl_memory_desc_t *data, dnnl_prop_kind_t prop,
                               unsigned flags, const_dnnl_primitive_attr_t attr,
                               dnnl_primitive_desc_t *pd);
-
-/* Whether `pd` runs one of oneDNN's JIT kernels (its impl string says "jit"). */
-bool kb_onednn_bn_is_jit(const_dnnl_primitive_desc_t pd);
 
 /* A plain memory object of `md` with no buffer yet (bound in run()). */
 kb_status kb_onednn_bn_memory(dnnl_engine_t engine, const dnnl_memory_desc_t *md,

@@ -96,6 +96,16 @@ static const char *isa_name(dnnl_cpu_isa_t isa) {
 
 const char *kb_onednn_cpu_isa_name(void) { return isa_name(dnnl_get_effective_cpu_isa()); }
 
+const dnnl_format_tag_t kb_onednn_blocked_tags[KB_ONEDNN_BLOCKED_LAYOUTS] = {dnnl_nChw16c,
+                                                                            dnnl_nChw8c};
+const char *const kb_onednn_blocked_names[KB_ONEDNN_BLOCKED_LAYOUTS] = {"nChw16c", "nChw8c"};
+
+bool kb_onednn_is_jit(const_dnnl_primitive_desc_t pd) {
+    const char *impl = NULL;
+    return dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &impl) == dnnl_success &&
+           impl && strstr(impl, "jit") != NULL;
+}
+
 void kb_onednn_set_impl(kb_onednn *o, const_dnnl_primitive_desc_t pd) {
     assert(o && pd);
     const char *impl = NULL;

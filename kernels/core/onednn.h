@@ -76,6 +76,14 @@ kb_status kb_onednn_commit(kb_onednn *o);
 kb_status kb_onednn_execute(kb_onednn *o, int step, int n_args, const dnnl_exec_arg_t *args);
 /* Records the implementation `pd` runs in o->impl. */
 void kb_onednn_set_impl(kb_onednn *o, const_dnnl_primitive_desc_t pd);
+/* Whether `pd` runs one of oneDNN's JIT kernels (its impl string says "jit"). */
+bool kb_onednn_is_jit(const_dnnl_primitive_desc_t pd);
+/* oneDNN 2.6's blocked channel layouts, widest first: its AVX-512 JIT kernels
+ * (batch normalisation, pooling) run on nChw16c, its AVX2 ones on nChw8c; on
+ * a CPU without AVX-512, nChw16c falls back to a reference loop nest. */
+enum { KB_ONEDNN_BLOCKED_LAYOUTS = 2 };
+extern const dnnl_format_tag_t kb_onednn_blocked_tags[KB_ONEDNN_BLOCKED_LAYOUTS];
+extern const char *const kb_onednn_blocked_names[KB_ONEDNN_BLOCKED_LAYOUTS];
 void kb_onednn_destroy(kb_onednn *o);
 
 /* The highest ISA oneDNN may dispatch to, e.g. "avx512_core". */

@@ -25,7 +25,8 @@ kb_status kb_onednn_pool_init(const kb_pool2d_shape *s, kb_onednn_pool *d) {
     KB_DNNL_TRY(dnnl_memory_desc_init_by_tag(&d->src, 4, src, dnnl_f32, dnnl_nchw));
     KB_DNNL_TRY(dnnl_memory_desc_init_by_tag(&d->dst, 4, dst, dnnl_f32, dnnl_nchw));
     /* Pooling takes no "any" src: the blocked layout is named. */
-    KB_DNNL_TRY(dnnl_memory_desc_init_by_tag(&d->prim_src, 4, src, dnnl_f32, dnnl_nChw16c));
+    KB_DNNL_TRY(dnnl_memory_desc_init_by_tag(&d->prim_src, 4, src, dnnl_f32,
+                                             kb_onednn_blocked_tags[0]));
     KB_DNNL_TRY(dnnl_memory_desc_init_by_tag(&d->prim_dst, 4, dst, dnnl_f32, dnnl_format_tag_any));
 fail:
     return status;
@@ -39,12 +40,11 @@ kb_status kb_onednn_pool_fwd_pd(dnnl_engine_t engine, const kb_onednn_pool *d,
     /* d->prim_src is nChw16c, where oneDNN 2.6 has its AVX-512 JIT pooling;
      * without AVX-512 that layout runs ref:any (0.1-0.4 GB/s on a Zen 3), and
      * the AVX2 JIT wants nChw8c: the first layout with a JIT kernel wins. */
-    static const dnnl_format_tag_t blocked[] = {dnnl_nChw16c, dnnl_nChw8c};
     kb_status status = KB_OK;
-    for (size_t b = 0; b < sizeof blocked / sizeof blocked[0]; b++) {
+    for (int b = 0; b < KB_ONEDNN_BLOCKED_LAYOUTS; b++) {
         dnnl_memory_desc_t src = d->prim_src;
         if (b > 0 && dnnl_memory_desc_init_by_tag(&src, 4, d->prim_src.dims, dnnl_f32,
-                                                  blocked[b]) != dnnl_success)
+                                                  kb_onednn_blocked_tags[b]) != dnnl_success)
             break;
         dnnl_pooling_desc_t desc;
         dnnl_primitive_desc_t candidate = NULL;
@@ -53,10 +53,7 @@ kb_status kb_onednn_pool_fwd_pd(dnnl_engine_t engine, const kb_onednn_pool *d,
             d->pad_r));
         if (status == KB_OK) status = kb_onednn_pd_create(&desc, attr, engine, NULL, &candidate);
         if (status != KB_OK) break;
-        const char *impl = NULL;
-        const bool jit = dnnl_primitive_desc_query(candidate, dnnl_query_impl_info_str, 0,
-                                                   &impl) == dnnl_success &&
-                         impl && strstr(impl, "jit") != NULL;
+        const bool jit = kb_onednn_is_jit(candidate);
         if (!*pd || jit) {
             if (*pd) dnnl_primitive_desc_destroy(*pd);
             *pd = candidate;
