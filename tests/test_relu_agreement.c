@@ -1,13 +1,14 @@
 /* Every registered relu variant, fwd and bwd, against the reference: exact on
  * integer and real inputs (relu rounds nothing). Sizes around the vector
  * widths (8, 16) and the unrolled steps (32, 64), and one large odd size whose
- * two-thread split ends in a partial vector. Edge values (0, -0, Inf, NaN):
+ * two-thread split ends in a partial vector, and one over 32 MiB whose output
+ * goes out through streaming stores (core/stream.h). Edge values (0, -0, Inf, NaN):
  * test_eltwise_edges.c. */
 #include "agreement.h"
 
 static const char *const shapes[] = {
     "n1",  "n7",  "n8",  "n9",  "n15",  "n16",  "n17",
-    "n31", "n33", "n63", "n65", "n127", "n129", "n1000003",
+    "n31", "n33", "n63", "n65", "n127", "n129", "n1000003", "n8388613",
 };
 
 int main(void) {

@@ -2,7 +2,8 @@
  * tolerances derived in kernels/softmax/problem.c), integer and real inputs,
  * 1 and 2 threads, on shapes that hit every edge: M = 1, N = 1, M one below,
  * at and one above multiples of 8 and 16, rows longer than 4096, rows that
- * start at every alignment (M = 1001 over 13 rows). Then edited inputs: logits of +-1e4,
+ * start at every alignment (M = 1001 over 13 rows), and an output over
+ * 32 MiB (streaming stores, core/stream.h) with rows at every alignment. Then edited inputs: logits of +-1e4,
  * logits spread over [-60, 60) (subnormal and flushed outputs), logits
  * around 3e6 (the two-pass variant's three-pass fallback), constant rows. */
 #include "softmax_cases.h"
@@ -11,7 +12,7 @@ static const char *const shapes[] = {
     "mb1ic1",    "mb3ic1",    "mb1ic2",   "mb2ic7",   "mb3ic8",    "mb2ic9",
     "mb5ic15",   "mb3ic16",   "mb2ic17",  "mb4ic31",  "mb2ic32",   "mb3ic33",
     "mb2ic63",   "mb2ic64",   "mb3ic65",  "mb7ic100", "mb100ic10", "mb1ic1000",
-    "mb13ic1001", "mb1ic4099",  "mb3ic5000",
+    "mb13ic1001", "mb1ic4099",  "mb3ic5000", "mb8200ic1025",
 };
 
 int main(void) {

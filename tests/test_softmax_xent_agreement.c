@@ -3,7 +3,8 @@
  * derived in kernels/softmax/problem.c), integer and real inputs, 1 and 2
  * threads, on shapes that hit every edge: M = 1, N = 1, M around multiples
  * of 8 and 16, index and one-hot labels, the book's delta and delta 0, rows
- * at every alignment (M = 1001 over 13 rows). Then:
+ * at every alignment (M = 1001 over 13 rows), an output over 32 MiB
+ * (streaming stores, core/stream.h) with rows at every alignment. Then:
  *   - edited logits: +-1e4 (with delta 1e-7 and 0: the loss of a label on a
  *     -1e4 logit is 16.1 with the book's delta and 2e4 exact), spread over
  *     [-60, 60) with delta 0 (labels on underflowed y), around 3e6, constant
@@ -20,7 +21,7 @@ static const char *const shapes[] = {
     "mb3ic16onehot",    "mb2ic17onehotdelta0", "mb4ic31",      "mb2ic32delta0.001",
     "mb3ic33",          "mb3ic65onehot",    "mb7ic100",        "mb100ic10",
     "mb100ic10onehot",  "mb100ic10delta0",  "mb1ic1000",       "mb13ic1001delta0",
-    "mb1ic4099onehot",  "mb3ic5000",
+    "mb1ic4099onehot",  "mb3ic5000",  "mb8200ic1025",
 };
 
 static const kb_variant *find_same(const kb_variant *v, kb_direction direction) {

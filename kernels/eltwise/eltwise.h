@@ -16,6 +16,7 @@
 
 #include <stddef.h>
 
+#include "core/stream.h"
 #include "kernbench/problem.h"
 
 kb_status kb_eltwise_parse(const char *descriptor, kb_eltwise_shape *shape, char *why,
@@ -28,5 +29,16 @@ kb_status kb_eltwise_validate(const kb_eltwise_shape *shape, char *why, size_t w
 /* The role of `arg` in `direction`, where `saved` (KB_ARG_SRC or KB_ARG_DST)
  * is the tensor the backward pass reads. */
 kb_arg_role kb_eltwise_arg_role(kb_direction direction, kb_arg saved, kb_arg arg);
+
+/* What a threaded ISA variant's range function gets: the tensors, and
+ * whether the output goes out through streaming stores (core/stream.h). */
+typedef struct kb_eltwise_job {
+    const kb_args *args;
+    bool stream;
+} kb_eltwise_job;
+
+static inline kb_eltwise_job kb_eltwise_job_of(const kb_problem *problem, const kb_args *args) {
+    return (kb_eltwise_job){args, kb_stream_output((size_t)problem->eltwise.elems * sizeof(float))};
+}
 
 #endif

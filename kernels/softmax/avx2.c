@@ -1,6 +1,7 @@
 /* softmax and softmax_xent forward, AVX2: the three-pass row of
  * simd_avx2.h (vector max; exp(x - max) with the project's polynomial,
- * stored and summed; scale by 1/sum), rows split over ctx->threads OpenMP
+ * stored and summed; scale by 1/sum; the rows ahead prefetched, outputs over
+ * 32 MiB written once through streaming stores), rows split over ctx->threads OpenMP
  * threads (softmax/drive.c), one-hot labels by a vector argmax, the loss
  * terms per row in double. ISA: AVX2 + FMA (file compiled with -mavx2
  * -mfma). */
@@ -10,12 +11,17 @@ static kb_softmax_loss_part row_avx2(const kb_softmax_rows *r, int64_t n) {
     const int64_t classes = r->shape->classes;
     const float *x = r->x + n * classes;
     float *y = r->y + n * classes;
+    float scratch[KB_SOFTMAX_SCRATCH] __attribute__((aligned(32)));
     float max, sum;
-    kb_softmax_row_avx2(x, y, classes, &max, &sum);
+    kb_softmax_row_avx2(x, y, classes, kb_softmax_prefetch_ahead(r, n),
+                        r->stream ? scratch : NULL, &max, &sum);
     if (!r->loss) return KB_SOFTMAX_NO_LOSS;
     const float *one_hot = kb_softmax_onehot_row(r, n);
     const int64_t t = one_hot ? kb_argmax_avx2(one_hot, classes) : (int64_t)r->labels[n];
-    return kb_softmax_loss_term(r->shape->delta, y[t], sum, x[t], max);
+    /* y[t] as the row wrote it, from scratch rather than from a line just
+     * streamed out. */
+    const float y_t = r->stream ? scratch[t] * (1.0f / sum) : y[t];
+    return kb_softmax_loss_term(r->shape->delta, y_t, sum, x[t], max);
 }
 
 static kb_status avx2_fwd(const kb_problem *problem, const kb_args *args,
@@ -29,7 +35,7 @@ const kb_variant kb_softmax_fwd__avx2_variant = {
     .kernel = KB_KERNEL_SOFTMAX,
     .direction = KB_DIR_FWD,
     .required_isa = KB_ISA_AVX2,
-    .summary = "AVX2 three-pass rows (max, polynomial exp + sum, scale), threads over rows",
+    .summary = "AVX2 three-pass rows (max, polynomial exp + sum, scale), rows ahead prefetched, large outputs streamed, threads over rows",
     .workspace_bytes = kb_softmax_workspace_bytes,
     .run = avx2_fwd,
 };
@@ -39,7 +45,7 @@ const kb_variant kb_softmax_xent_fwd__avx2_variant = {
     .kernel = KB_KERNEL_SOFTMAX_XENT,
     .direction = KB_DIR_FWD,
     .required_isa = KB_ISA_AVX2,
-    .summary = "AVX2 three-pass rows + loss per row, threads over rows",
+    .summary = "AVX2 three-pass rows + loss per row, rows ahead prefetched, large outputs streamed, threads over rows",
     .workspace_bytes = kb_softmax_workspace_bytes,
     .run = avx2_fwd,
 };

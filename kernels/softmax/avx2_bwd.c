@@ -1,6 +1,7 @@
 /* softmax_xent backward, AVX2: dx = y * (1/N) by vectors with the label lane
  * replaced by (y_t - 1) * (1/N) in its vector, rows over ctx->threads OpenMP
- * threads. ISA: AVX2 + FMA. */
+ * threads; dx over 32 MiB goes out through streaming stores (core/stream.h).
+ * ISA: AVX2 + FMA. */
 #include "softmax/simd_avx2.h"
 
 static void row_bwd_avx2(const kb_softmax_rows *r, int64_t n, int64_t t) {
@@ -13,6 +14,10 @@ static void row_bwd_avx2(const kb_softmax_rows *r, int64_t n, int64_t t) {
     const __m256 label_value = _mm256_set1_ps((y[t] - 1.0f) * inv);
     const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     int64_t j = 0;
+    if (r->stream) { /* up to dx's first 32-byte boundary, then streaming */
+        for (; j < classes && !kb_aligned32(dx + j); j++) dx[j] = y[j] * inv;
+        if (t < j) dx[t] = (y[t] - 1.0f) * inv;
+    }
     for (; j + 8 <= classes; j += 8) {
         __m256 v = _mm256_mul_ps(_mm256_loadu_ps(y + j), vinv);
         if (t >= j && t < j + 8) {
@@ -20,7 +25,7 @@ static void row_bwd_avx2(const kb_softmax_rows *r, int64_t n, int64_t t) {
                 _mm256_cmpeq_epi32(lane, _mm256_set1_epi32((int)(t - j))));
             v = _mm256_blendv_ps(v, label_value, at);
         }
-        _mm256_storeu_ps(dx + j, v);
+        kb_store8(dx + j, v, r->stream);
     }
     if (j < classes) {
         const __m256i valid = kb_mask8(classes - j);
@@ -45,6 +50,6 @@ const kb_variant kb_softmax_xent_bwd__avx2_variant = {
     .kernel = KB_KERNEL_SOFTMAX_XENT,
     .direction = KB_DIR_BWD,
     .required_isa = KB_ISA_AVX2,
-    .summary = "AVX2 dx = y/N with the label lane fixed in its vector, threads over rows",
+    .summary = "AVX2 dx = y/N with the label lane fixed in its vector, streaming stores over 32 MiB, threads over rows",
     .run = avx2_bwd,
 };

@@ -5,7 +5,9 @@
 #include <math.h>
 #include <omp.h>
 #include <string.h>
+#include <xmmintrin.h> /* _mm_sfence: x86-64 baseline */
 
+#include "core/stream.h"
 #include "softmax/softmax.h"
 
 /* One loss slot per thread, a cache line apart (written once per run). */
@@ -36,6 +38,7 @@ static double fwd_rows(const kb_softmax_rows *r, kb_softmax_fwd_row_fn *row, int
             exponent += e;
         }
     }
+    if (r->stream) _mm_sfence(); /* the rows' streaming stores are weakly ordered */
     return offsets - (log(product) + (double)exponent * M_LN2);
 }
 
@@ -59,6 +62,8 @@ kb_status kb_softmax_fwd_drive(const kb_problem *problem, const kb_args *args,
         .labels = xent ? args->tensor[KB_ARG_LABELS] : NULL,
         .y = args->tensor[KB_ARG_DST],
         .loss = xent,
+        .stream = s->classes <= KB_SOFTMAX_SCRATCH &&
+                  kb_stream_output((size_t)(s->batch * s->classes) * sizeof(float)),
     };
     assert(r.x && r.y && (!xent || (r.labels && args->tensor[KB_ARG_LOSS])));
     if (xent && !s->one_hot && !kb_softmax_index_labels_valid(s, r.labels))
@@ -93,6 +98,7 @@ static void bwd_rows(const kb_softmax_rows *r, kb_softmax_bwd_row_fn *row, bool 
     const kb_softmax_shape *s = r->shape;
     for (int64_t n = begin; n < end; n++)
         row(r, n, s->one_hot && argmax_in_row ? -1 : kb_softmax_label(s, r->labels, n));
+    if (r->stream) _mm_sfence(); /* the rows' streaming stores are weakly ordered */
 }
 
 kb_status kb_softmax_bwd_drive(const kb_problem *problem, const kb_args *args,
@@ -105,6 +111,7 @@ kb_status kb_softmax_bwd_drive(const kb_problem *problem, const kb_args *args,
         .labels = args->tensor[KB_ARG_LABELS],
         .y_in = args->tensor[KB_ARG_DST],
         .dx = args->tensor[KB_ARG_DIFF_SRC],
+        .stream = kb_stream_output((size_t)(s->batch * s->classes) * sizeof(float)),
     };
     assert(r.labels && r.y_in && r.dx);
     if (!s->one_hot && !kb_softmax_index_labels_valid(s, r.labels)) return KB_ERR_INVALID;

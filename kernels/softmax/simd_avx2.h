@@ -8,6 +8,7 @@
 #include <math.h>
 #include <stdint.h>
 
+#include "core/stream_avx2.h"
 #include "softmax/softmax.h"
 
 /* All-ones in lanes [0, count), count in [0, 8] (maskload/maskstore). */
@@ -87,10 +88,22 @@ static inline int64_t kb_argmax_avx2(const float *row, int64_t classes) {
     return first < 0 ? 0 : first;
 }
 
-/* The three-pass softmax of one row: max; e = exp(x - max) stored in y and
- * summed; y *= 1/sum. Four accumulators hide the add and max latencies. */
+/* The three-pass softmax of one row: max; e = exp(x - max), stored and
+ * summed; y = e * (1/sum). Four accumulators hide the add and max latencies.
+ *
+ * Two things keep a DRAM-sized batch from serialising memory and compute:
+ *   next     `classes` floats of x further on (NULL for none), one prefetch
+ *            per cache line of them issued while this row's exps are
+ *            computed, so the misses of the rows to come overlap that work
+ *            instead of stalling their max pass (kb_softmax_prefetch_ahead);
+ *   scratch  NULL: e goes to y and is scaled in place. Otherwise (at least
+ *            `classes` floats, L1-resident): e goes there and y is written
+ *            once, from its first 32-byte boundary on with streaming stores
+ *            (core/stream.h), which saves the read-for-ownership of y's lines.
+ *            The caller ends its rows with an sfence. */
 static inline void kb_softmax_row_avx2(const float *x, float *y, int64_t classes,
-                                       float *max_out, float *sum_out) {
+                                       const float *next, float *scratch, float *max_out,
+                                       float *sum_out) {
     const __m256 neg_inf = _mm256_set1_ps(-INFINITY);
     __m256 m0 = neg_inf, m1 = neg_inf, m2 = neg_inf, m3 = neg_inf;
     int64_t j = 0;
@@ -108,40 +121,53 @@ static inline void kb_softmax_row_avx2(const float *x, float *y, int64_t classes
     const float max =
         kb_hmax256(_mm256_max_ps(_mm256_max_ps(m0, m1), _mm256_max_ps(m2, m3)));
     const __m256 vmax = _mm256_set1_ps(max);
+    float *e = scratch ? scratch : y;
     __m256 s0 = _mm256_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
     for (j = 0; j + 32 <= classes; j += 32) {
+        if (next) { /* 32 floats: two lines */
+            _mm_prefetch((const char *)(next + j), _MM_HINT_T0);
+            _mm_prefetch((const char *)(next + j + 16), _MM_HINT_T0);
+        }
         const __m256 e0 = kb_exp256(_mm256_sub_ps(_mm256_loadu_ps(x + j), vmax));
         const __m256 e1 = kb_exp256(_mm256_sub_ps(_mm256_loadu_ps(x + j + 8), vmax));
         const __m256 e2 = kb_exp256(_mm256_sub_ps(_mm256_loadu_ps(x + j + 16), vmax));
         const __m256 e3 = kb_exp256(_mm256_sub_ps(_mm256_loadu_ps(x + j + 24), vmax));
-        _mm256_storeu_ps(y + j, e0);
-        _mm256_storeu_ps(y + j + 8, e1);
-        _mm256_storeu_ps(y + j + 16, e2);
-        _mm256_storeu_ps(y + j + 24, e3);
+        _mm256_storeu_ps(e + j, e0);
+        _mm256_storeu_ps(e + j + 8, e1);
+        _mm256_storeu_ps(e + j + 16, e2);
+        _mm256_storeu_ps(e + j + 24, e3);
         s0 = _mm256_add_ps(s0, e0);
         s1 = _mm256_add_ps(s1, e1);
         s2 = _mm256_add_ps(s2, e2);
         s3 = _mm256_add_ps(s3, e3);
     }
+    if (next)
+        for (int64_t k = j; k < classes; k += 16) _mm_prefetch((const char *)(next + k), _MM_HINT_T0);
     for (; j + 8 <= classes; j += 8) {
-        const __m256 e = kb_exp256(_mm256_sub_ps(_mm256_loadu_ps(x + j), vmax));
-        _mm256_storeu_ps(y + j, e);
-        s0 = _mm256_add_ps(s0, e);
+        const __m256 v = kb_exp256(_mm256_sub_ps(_mm256_loadu_ps(x + j), vmax));
+        _mm256_storeu_ps(e + j, v);
+        s0 = _mm256_add_ps(s0, v);
     }
     if (j < classes) {
         /* Masked-off lanes load 0; their exp is dropped from the sum. */
-        const __m256 e = _mm256_and_ps(
+        const __m256 v = _mm256_and_ps(
             kb_exp256(_mm256_sub_ps(_mm256_maskload_ps(x + j, tail), vmax)),
             _mm256_castsi256_ps(tail));
-        _mm256_maskstore_ps(y + j, tail, e);
-        s1 = _mm256_add_ps(s1, e);
+        _mm256_maskstore_ps(e + j, tail, v);
+        s1 = _mm256_add_ps(s1, v);
     }
     const float sum = kb_hsum256(_mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3)));
-    const __m256 inv = _mm256_set1_ps(1.0f / sum);
-    for (j = 0; j + 8 <= classes; j += 8)
-        _mm256_storeu_ps(y + j, _mm256_mul_ps(_mm256_loadu_ps(y + j), inv));
-    if (j < classes)
-        _mm256_maskstore_ps(y + j, tail, _mm256_mul_ps(_mm256_maskload_ps(y + j, tail), inv));
+    const float inv_sum = 1.0f / sum;
+    const __m256 inv = _mm256_set1_ps(inv_sum);
+    j = 0;
+    if (scratch) /* up to y's first 32-byte boundary, then streaming */
+        for (; j < classes && !kb_aligned32(y + j); j++) y[j] = e[j] * inv_sum;
+    for (; j + 8 <= classes; j += 8)
+        kb_store8(y + j, _mm256_mul_ps(_mm256_loadu_ps(e + j), inv), scratch != NULL);
+    if (j < classes) {
+        const __m256i rest = kb_mask8(classes - j);
+        _mm256_maskstore_ps(y + j, rest, _mm256_mul_ps(_mm256_maskload_ps(e + j, rest), inv));
+    }
     *max_out = max;
     *sum_out = sum;
 }

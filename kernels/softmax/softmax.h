@@ -130,7 +130,27 @@ typedef struct kb_softmax_rows {
     const float *y_in;   /* bwd: the saved dst (Y) */
     float *dx;           /* bwd: diff_src */
     bool loss;           /* fwd: compute the loss term of each row */
+    bool stream;         /* the output is over core/stream.h's threshold (set
+                            by the drivers; the AVX2 rows then stream it) */
 } kb_softmax_rows;
+
+/* Where the rows of row n prefetch (NULL when past the tensor): two rows
+ * ahead, and for rows shorter than 1024 classes 2048 floats ahead, so the
+ * requests are out about 8 KiB before the max pass needs them (one row ahead
+ * left the 1-thread DRAM case waiting: 10 GB/s against 11-13 with two, on a
+ * Zen 3). Rows are contiguous, so each row prefetching its own `classes`
+ * floats at a fixed distance covers the tensor. */
+static inline const float *kb_softmax_prefetch_ahead(const kb_softmax_rows *r, int64_t n) {
+    const int64_t classes = r->shape->classes, total = r->shape->batch * classes;
+    const int64_t ahead = classes >= 1024 ? 2 * classes : 2048;
+    const int64_t at = n * classes + ahead;
+    return at + classes <= total ? r->x + at : NULL;
+}
+
+/* The longest row whose exps a streaming variant keeps in its L1 scratch
+ * (16 KiB on the stack) before writing y once; longer rows scale y in place
+ * with ordinary stores. */
+#define KB_SOFTMAX_SCRATCH 4096
 
 /* The label of row n when one_hot is false; for one-hot labels the row
  * function gets the label row (labels + n * classes) and takes its argmax
