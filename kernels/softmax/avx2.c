@@ -13,7 +13,7 @@ static kb_softmax_loss_part row_avx2(const kb_softmax_rows *r, int64_t n) {
     float *y = r->y + n * classes;
     float scratch[KB_SOFTMAX_SCRATCH] __attribute__((aligned(32)));
     float max, sum;
-    kb_softmax_row_avx2(x, y, classes, kb_softmax_prefetch_ahead(r, n),
+    kb_softmax_row_avx2(x, y, classes, kb_softmax_prefetch_ahead(r->shape, r->x, n),
                         r->stream ? scratch : NULL, &max, &sum);
     if (!r->loss) return KB_SOFTMAX_NO_LOSS;
     const float *one_hot = kb_softmax_onehot_row(r, n);

@@ -134,17 +134,18 @@ typedef struct kb_softmax_rows {
                             by the drivers; the AVX2 rows then stream it) */
 } kb_softmax_rows;
 
-/* Where the rows of row n prefetch (NULL when past the tensor): two rows
- * ahead, and for rows shorter than 1024 classes 2048 floats ahead, so the
- * requests are out about 8 KiB before the max pass needs them (one row ahead
- * left the 1-thread DRAM case waiting: 10 GB/s against 11-13 with two, on a
- * Zen 3). Rows are contiguous, so each row prefetching its own `classes`
- * floats at a fixed distance covers the tensor. */
-static inline const float *kb_softmax_prefetch_ahead(const kb_softmax_rows *r, int64_t n) {
-    const int64_t classes = r->shape->classes, total = r->shape->batch * classes;
+/* What row n of `base` (a batch x classes tensor the rows read) prefetches:
+ * `classes` floats two rows ahead, or 2048 floats ahead for rows shorter than
+ * 1024, so the requests are out about 8 KiB before the rows need them (one
+ * row ahead left the 1-thread DRAM forward waiting: 10 GB/s against 11-13
+ * with two, on a Zen 3); NULL past the tensor. Rows are contiguous, so every
+ * row prefetching its own length at a fixed distance covers the tensor. */
+static inline const float *kb_softmax_prefetch_ahead(const kb_softmax_shape *s, const float *base,
+                                                     int64_t n) {
+    const int64_t classes = s->classes, total = s->batch * classes;
     const int64_t ahead = classes >= 1024 ? 2 * classes : 2048;
     const int64_t at = n * classes + ahead;
-    return at + classes <= total ? r->x + at : NULL;
+    return at + classes <= total ? base + at : NULL;
 }
 
 /* The longest row whose exps a streaming variant keeps in its L1 scratch
