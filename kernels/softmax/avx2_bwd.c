@@ -1,5 +1,7 @@
 /* softmax_xent backward, AVX2: dx = y * (1/N) by vectors with the label lane
- * replaced by (y_t - 1) * (1/N) in its vector, rows over ctx->threads OpenMP
+ * replaced by (y_t - 1) * (1/N) in its vector (computed from the vector
+ * itself: an early load of y[t] would be a DRAM miss at the start of every
+ * row), rows over ctx->threads OpenMP
  * threads; dx over 32 MiB goes out through streaming stores (core/stream.h).
  * ISA: AVX2 + FMA. */
 #include "softmax/simd_avx2.h"
@@ -11,7 +13,7 @@ static void row_bwd_avx2(const kb_softmax_rows *r, int64_t n, int64_t t) {
     if (t < 0) t = kb_argmax_avx2(kb_softmax_onehot_row(r, n), classes);
     const float inv = 1.0f / (float)r->shape->batch;
     const __m256 vinv = _mm256_set1_ps(inv);
-    const __m256 label_value = _mm256_set1_ps((y[t] - 1.0f) * inv);
+    const __m256 one = _mm256_set1_ps(1.0f);
     const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     int64_t j = 0;
     if (r->stream) { /* up to dx's first 32-byte boundary, then streaming */
@@ -19,21 +21,23 @@ static void row_bwd_avx2(const kb_softmax_rows *r, int64_t n, int64_t t) {
         if (t < j) dx[t] = (y[t] - 1.0f) * inv;
     }
     for (; j + 8 <= classes; j += 8) {
-        __m256 v = _mm256_mul_ps(_mm256_loadu_ps(y + j), vinv);
+        const __m256 yv = _mm256_loadu_ps(y + j);
+        __m256 v = _mm256_mul_ps(yv, vinv);
         if (t >= j && t < j + 8) {
             const __m256 at = _mm256_castsi256_ps(
                 _mm256_cmpeq_epi32(lane, _mm256_set1_epi32((int)(t - j))));
-            v = _mm256_blendv_ps(v, label_value, at);
+            v = _mm256_blendv_ps(v, _mm256_mul_ps(_mm256_sub_ps(yv, one), vinv), at);
         }
         kb_store8(dx + j, v, r->stream);
     }
     if (j < classes) {
         const __m256i valid = kb_mask8(classes - j);
-        __m256 v = _mm256_mul_ps(_mm256_maskload_ps(y + j, valid), vinv);
+        const __m256 yv = _mm256_maskload_ps(y + j, valid);
+        __m256 v = _mm256_mul_ps(yv, vinv);
         if (t >= j) {
             const __m256 at = _mm256_castsi256_ps(
                 _mm256_cmpeq_epi32(lane, _mm256_set1_epi32((int)(t - j))));
-            v = _mm256_blendv_ps(v, label_value, at);
+            v = _mm256_blendv_ps(v, _mm256_mul_ps(_mm256_sub_ps(yv, one), vinv), at);
         }
         _mm256_maskstore_ps(dx + j, valid, v);
     }
