@@ -26,6 +26,8 @@ static inline bool kb_stream_output(size_t output_bytes) {
 }
 
 /* Whether p starts a 32-byte (AVX2 vector) aligned run. */
-static inline bool kb_aligned32(const void *p) { return ((uintptr_t)p & 31u) == 0; }
+static inline bool kb_aligned32(const void *p) {
+    return ((uintptr_t)p & 31u) == 0;
+}
 
 #endif

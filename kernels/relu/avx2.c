@@ -60,7 +60,8 @@ static void bwd_range(const void *data, int64_t begin, int64_t end) {
     for (; i + 32 <= end; i += 32) {
         for (int j = 0; j < 32; j += 8) {
             const __m256 k = keep(_mm256_loadu_ps(src + i + j));
-            kb_store8(diff_src + i + j, _mm256_and_ps(k, _mm256_loadu_ps(diff_dst + i + j)), stream);
+            kb_store8(diff_src + i + j, _mm256_and_ps(k, _mm256_loadu_ps(diff_dst + i + j)),
+                      stream);
         }
     }
     for (; i + 8 <= end; i += 8) {
@@ -102,7 +103,7 @@ const kb_variant kb_relu_fwd__avx2_variant = {
     .kernel = KB_KERNEL_RELU,
     .direction = KB_DIR_FWD,
     .required_isa = KB_ISA_AVX2,
-    .summary = "AVX2 compare-and-mask, 4x8 floats per step, vmaskmovps tail, streaming stores over 32 MiB",
+    .summary = "AVX2 compare-and-mask, 4x8 floats per step, NT stores over 32 MiB",
     .run = kb_relu_fwd__avx2,
 };
 
@@ -111,6 +112,6 @@ const kb_variant kb_relu_bwd__avx2_variant = {
     .kernel = KB_KERNEL_RELU,
     .direction = KB_DIR_BWD,
     .required_isa = KB_ISA_AVX2,
-    .summary = "AVX2 compare-and-mask of dy, 4x8 floats per step, vmaskmovps tail, streaming stores over 32 MiB",
+    .summary = "AVX2 compare-and-mask of dy, 4x8 floats per step, NT stores over 32 MiB",
     .run = kb_relu_bwd__avx2,
 };

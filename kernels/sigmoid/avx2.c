@@ -52,12 +52,14 @@ static void bwd_range(const void *data, int64_t begin, int64_t end) {
     for (; i + 32 <= end; i += 32) {
         for (int j = 0; j < 32; j += 8)
             kb_store8(diff_src + i + j,
-                             kb_sigmoid_bwd_avx2(_mm256_loadu_ps(dst + i + j),
-                                                 _mm256_loadu_ps(diff_dst + i + j)), stream);
+                      kb_sigmoid_bwd_avx2(_mm256_loadu_ps(dst + i + j),
+                                          _mm256_loadu_ps(diff_dst + i + j)),
+                      stream);
     }
     for (; i + 8 <= end; i += 8)
-        kb_store8(diff_src + i, kb_sigmoid_bwd_avx2(_mm256_loadu_ps(dst + i),
-                                                           _mm256_loadu_ps(diff_dst + i)), stream);
+        kb_store8(diff_src + i,
+                  kb_sigmoid_bwd_avx2(_mm256_loadu_ps(dst + i), _mm256_loadu_ps(diff_dst + i)),
+                  stream);
     if (i < end) {
         const __m256i lanes = tail_lanes(end - i);
         _mm256_maskstore_ps(diff_src + i, lanes,
@@ -93,7 +95,7 @@ const kb_variant kb_sigmoid_fwd__avx2_variant = {
     .kernel = KB_KERNEL_SIGMOID,
     .direction = KB_DIR_FWD,
     .required_isa = KB_ISA_AVX2,
-    .summary = "AVX2 polynomial exp(-|x|), vdivps, vmaskmovps tail, streaming stores over 32 MiB",
+    .summary = "AVX2 polynomial exp(-|x|), vdivps, NT stores over 32 MiB",
     .run = kb_sigmoid_fwd__avx2,
 };
 
@@ -102,6 +104,6 @@ const kb_variant kb_sigmoid_bwd__avx2_variant = {
     .kernel = KB_KERNEL_SIGMOID,
     .direction = KB_DIR_BWD,
     .required_isa = KB_ISA_AVX2,
-    .summary = "AVX2 dy * (1 - y) * y, 4x8 floats per step, vmaskmovps tail, streaming stores over 32 MiB",
+    .summary = "AVX2 dy * (1 - y) * y, 4x8 floats per step, NT stores over 32 MiB",
     .run = kb_sigmoid_bwd__avx2,
 };

@@ -35,7 +35,8 @@ const kb_variant kb_softmax_fwd__avx2_variant = {
     .kernel = KB_KERNEL_SOFTMAX,
     .direction = KB_DIR_FWD,
     .required_isa = KB_ISA_AVX2,
-    .summary = "AVX2 three-pass rows (max, polynomial exp + sum, scale), rows ahead prefetched, large outputs streamed, threads over rows",
+    .summary =
+        "AVX2 three-pass rows (max, exp + sum, scale), prefetch ahead, NT stores over 32 MiB",
     .workspace_bytes = kb_softmax_workspace_bytes,
     .run = avx2_fwd,
 };
@@ -45,7 +46,7 @@ const kb_variant kb_softmax_xent_fwd__avx2_variant = {
     .kernel = KB_KERNEL_SOFTMAX_XENT,
     .direction = KB_DIR_FWD,
     .required_isa = KB_ISA_AVX2,
-    .summary = "AVX2 three-pass rows + loss per row, rows ahead prefetched, large outputs streamed, threads over rows",
+    .summary = "AVX2 three-pass rows + loss, prefetch ahead, NT stores over 32 MiB",
     .workspace_bytes = kb_softmax_workspace_bytes,
     .run = avx2_fwd,
 };

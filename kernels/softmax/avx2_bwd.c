@@ -54,6 +54,6 @@ const kb_variant kb_softmax_xent_bwd__avx2_variant = {
     .kernel = KB_KERNEL_SOFTMAX_XENT,
     .direction = KB_DIR_BWD,
     .required_isa = KB_ISA_AVX2,
-    .summary = "AVX2 dx = y/N with the label lane fixed in its vector, streaming stores over 32 MiB, threads over rows",
+    .summary = "AVX2 dx = y/N, label lane fixed in its vector, NT stores over 32 MiB",
     .run = avx2_bwd,
 };

@@ -101,9 +101,8 @@ static inline int64_t kb_argmax_avx2(const float *row, int64_t classes) {
  *            once, from its first 32-byte boundary on with streaming stores
  *            (core/stream.h), which saves the read-for-ownership of y's lines.
  *            The caller ends its rows with an sfence. */
-static inline void kb_softmax_row_avx2(const float *x, float *y, int64_t classes,
-                                       const float *next, float *scratch, float *max_out,
-                                       float *sum_out) {
+static inline void kb_softmax_row_avx2(const float *x, float *y, int64_t classes, const float *next,
+                                       float *scratch, float *max_out, float *sum_out) {
     const __m256 neg_inf = _mm256_set1_ps(-INFINITY);
     __m256 m0 = neg_inf, m1 = neg_inf, m2 = neg_inf, m3 = neg_inf;
     int64_t j = 0;
@@ -142,7 +141,8 @@ static inline void kb_softmax_row_avx2(const float *x, float *y, int64_t classes
         s3 = _mm256_add_ps(s3, e3);
     }
     if (next)
-        for (int64_t k = j; k < classes; k += 16) _mm_prefetch((const char *)(next + k), _MM_HINT_T0);
+        for (int64_t k = j; k < classes; k += 16)
+            _mm_prefetch((const char *)(next + k), _MM_HINT_T0);
     for (; j + 8 <= classes; j += 8) {
         const __m256 v = kb_exp256(_mm256_sub_ps(_mm256_loadu_ps(x + j), vmax));
         _mm256_storeu_ps(e + j, v);
@@ -150,9 +150,9 @@ static inline void kb_softmax_row_avx2(const float *x, float *y, int64_t classes
     }
     if (j < classes) {
         /* Masked-off lanes load 0; their exp is dropped from the sum. */
-        const __m256 v = _mm256_and_ps(
-            kb_exp256(_mm256_sub_ps(_mm256_maskload_ps(x + j, tail), vmax)),
-            _mm256_castsi256_ps(tail));
+        const __m256 v =
+            _mm256_and_ps(kb_exp256(_mm256_sub_ps(_mm256_maskload_ps(x + j, tail), vmax)),
+                          _mm256_castsi256_ps(tail));
         _mm256_maskstore_ps(e + j, tail, v);
         s1 = _mm256_add_ps(s1, v);
     }
