@@ -7,21 +7,34 @@
  * -mfma). */
 #include "softmax/simd_avx2.h"
 
-static kb_softmax_loss_part row_avx2(const kb_softmax_rows *r, int64_t n) {
+/* Row n; with `scratch` (streaming, see kb_softmax_row_avx2) its exps go
+ * there and y is written once. */
+static inline kb_softmax_loss_part row_into(const kb_softmax_rows *r, int64_t n, float *scratch) {
     const int64_t classes = r->shape->classes;
     const float *x = r->x + n * classes;
     float *y = r->y + n * classes;
-    float scratch[KB_SOFTMAX_SCRATCH] __attribute__((aligned(32)));
     float max, sum;
-    kb_softmax_row_avx2(x, y, classes, kb_softmax_prefetch_ahead(r->shape, r->x, n),
-                        r->stream ? scratch : NULL, &max, &sum);
+    kb_softmax_row_avx2(x, y, classes, kb_softmax_prefetch_ahead(r->shape, r->x, n), scratch,
+                        &max, &sum);
     if (!r->loss) return KB_SOFTMAX_NO_LOSS;
     const float *one_hot = kb_softmax_onehot_row(r, n);
     const int64_t t = one_hot ? kb_argmax_avx2(one_hot, classes) : (int64_t)r->labels[n];
     /* y[t] as the row wrote it, from scratch rather than from a line just
      * streamed out. */
-    const float y_t = r->stream ? scratch[t] * (1.0f / sum) : y[t];
+    const float y_t = scratch ? scratch[t] * (1.0f / sum) : y[t];
     return kb_softmax_loss_term(r->shape->delta, y_t, sum, x[t], max);
+}
+
+/* The 16 KiB scratch lives only in this frame: short rows (the book's 10
+ * classes) do not pay for setting up and probing it on every row. */
+static __attribute__((noinline)) kb_softmax_loss_part row_streamed(const kb_softmax_rows *r,
+                                                                   int64_t n) {
+    float scratch[KB_SOFTMAX_SCRATCH] __attribute__((aligned(32)));
+    return row_into(r, n, scratch);
+}
+
+static kb_softmax_loss_part row_avx2(const kb_softmax_rows *r, int64_t n) {
+    return r->stream ? row_streamed(r, n) : row_into(r, n, NULL);
 }
 
 static kb_status avx2_fwd(const kb_problem *problem, const kb_args *args,

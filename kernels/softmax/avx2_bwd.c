@@ -39,7 +39,7 @@ static void row_bwd_avx2(const kb_softmax_rows *r, int64_t n, int64_t t) {
                 _mm256_cmpeq_epi32(lane, _mm256_set1_epi32((int)(t - j))));
             v = _mm256_blendv_ps(v, _mm256_mul_ps(_mm256_sub_ps(yv, one), vinv), at);
         }
-        _mm256_maskstore_ps(dx + j, valid, v);
+        kb_store_first(dx + j, v, classes - j);
     }
 }
 

@@ -62,7 +62,8 @@ kb_status kb_softmax_fwd_drive(const kb_problem *problem, const kb_args *args,
         .labels = xent ? args->tensor[KB_ARG_LABELS] : NULL,
         .y = args->tensor[KB_ARG_DST],
         .loss = xent,
-        .stream = s->classes <= KB_SOFTMAX_SCRATCH &&
+        .stream = s->classes >= KB_SOFTMAX_STREAM_MIN_CLASSES &&
+                  s->classes <= KB_SOFTMAX_SCRATCH &&
                   kb_stream_output((size_t)(s->batch * s->classes) * sizeof(float)),
     };
     assert(r.x && r.y && (!xent || (r.labels && args->tensor[KB_ARG_LOSS])));
@@ -111,7 +112,8 @@ kb_status kb_softmax_bwd_drive(const kb_problem *problem, const kb_args *args,
         .labels = args->tensor[KB_ARG_LABELS],
         .y_in = args->tensor[KB_ARG_DST],
         .dx = args->tensor[KB_ARG_DIFF_SRC],
-        .stream = kb_stream_output((size_t)(s->batch * s->classes) * sizeof(float)),
+        .stream = s->classes >= KB_SOFTMAX_STREAM_MIN_CLASSES &&
+                  kb_stream_output((size_t)(s->batch * s->classes) * sizeof(float)),
     };
     assert(r.labels && r.y_in && r.dx);
     if (!s->one_hot && !kb_softmax_index_labels_valid(s, r.labels)) return KB_ERR_INVALID;

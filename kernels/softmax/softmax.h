@@ -148,6 +148,13 @@ static inline const float *kb_softmax_prefetch_ahead(const kb_softmax_shape *s, 
     return at + classes <= total ? base + at : NULL;
 }
 
+/* The shortest row a variant streams: streaming stores only pay on whole
+ * lines, and a row's first and last line are shared with its neighbours'
+ * ordinary head and tail stores; mixing the two kinds in one line flushes the
+ * write-combining buffer each time (the book's 10-class rows ran at 0.9
+ * GB/s streamed against 7 with ordinary stores, DRAM, Zen 3). */
+#define KB_SOFTMAX_STREAM_MIN_CLASSES 256
+
 /* The longest row whose exps a streaming variant keeps in its L1 scratch
  * (16 KiB on the stack) before writing y once; longer rows scale y in place
  * with ordinary stores. */
