@@ -16,9 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#ifndef KB_GIT_COMMIT
-#define KB_GIT_COMMIT "unknown"
-#endif
+#include "kb_git_commit.h" /* KB_GIT_COMMIT, written at every build (tools/git_commit.cmake) */
 #ifndef KB_BUILD_FLAGS
 #define KB_BUILD_FLAGS "unknown"
 #endif
