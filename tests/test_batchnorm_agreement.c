@@ -34,7 +34,9 @@ static const char *const shapes[] = {
     "mb64ic33",
     "mb64ic50",         /* the book's first BN layer at batch 64 */
     "mb5ic1000",        /* two column blocks at 2 threads */
-    "mb64ic4500",       /* column blocks of 2048 (fwd_train) and 1024 (bwd), partial last */
+    "mb64ic4500",       /* column blocks of 4096 and a partial 404 (1 thread) */
+    "mb20000ic20",      /* the smallest blocks (16: batch x 16 floats over the
+                           budget), then a tail of 4 */
     "mb3ic3ih2iw5",     /* 4-D input flattened to N x 30 */
     "mb7ic2ih3",        /* N x 18 */
     "mb100ic100eps1e-3mom0.5",

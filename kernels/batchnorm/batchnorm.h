@@ -43,18 +43,28 @@ static inline kb_bn_geometry kb_bn_geometry_of(const kb_batchnorm_shape *s) {
 
 /* Column path: features per work item. fwd_train reads the block's
  * batch x block floats of x three times (sum, squared deviations, output),
- * bwd reads x and dy twice: the block is sized so that the `tensors` re-read
- * stay within KB_BN_BLOCK_BYTES (half of a 1 MiB L2) and the later passes
- * hit L2. fwd_infer reads everything once: its blocks only bound the
- * per-feature coefficient arrays (KB_BN_MAX_BLOCK floats each, 16 KiB), so
- * rows are streamed in long segments. A block is a multiple of 16 (one
- * AVX-512 vector, two AVX2 ones), and the features are split evenly across
- * the threads when there are few of them. */
-#define KB_BN_BLOCK_BYTES (512 * 1024)
+ * bwd reads x and dy twice: the block is sized so that each re-read tensor's
+ * part holds KB_BN_BLOCK_BYTES (`tensors` > 0; fwd_infer passes 0), and the
+ * later passes read it from L2 and L3 (1 to 2 MiB a thread of a 32 MiB L3).
+ * What sets the size is the first pass, which reads `batch` rows of the
+ * block from DRAM, each a separate short run: at batch 256, 1 MiB gives
+ * 4 KiB runs, which the hardware prefetcher follows. On Zen 3
+ * (mb256ic65536), blocks sized for a 512 KiB L2 (2 KiB runs in fwd_train,
+ * 1 KiB in bwd) ran at 57-76% of this speed, 2 and 4 MiB no faster. The
+ * L2 would not hold such a block anyway when the row stride is a multiple
+ * of 64 KiB (as there): the same column of every row maps to one 8-way set.
+ * Copying the block contiguous in the first pass, to lift that conflict,
+ * measured no faster than reading it again from L3. fwd_infer reads
+ * everything once: its blocks only bound the per-feature coefficient arrays
+ * (KB_BN_MAX_BLOCK floats each, 16 KiB), so rows are streamed in long
+ * segments. A block is a multiple of 16 (one AVX-512 vector, two AVX2 ones),
+ * and the features are split evenly across the threads when there are few
+ * of them. */
+#define KB_BN_BLOCK_BYTES (1024 * 1024)
 #define KB_BN_MAX_BLOCK 4096
 
 static inline int64_t kb_bn_column_block(const kb_bn_geometry *g, int threads, int tensors) {
-    int64_t block = tensors > 0 ? KB_BN_BLOCK_BYTES / (int64_t)sizeof(float) / tensors / g->batch
+    int64_t block = tensors > 0 ? KB_BN_BLOCK_BYTES / (int64_t)sizeof(float) / g->batch
                                 : KB_BN_MAX_BLOCK;
     block = block / 16 * 16;
     if (block < 16) block = 16;

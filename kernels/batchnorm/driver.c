@@ -2,8 +2,8 @@
  * split, per-feature scalars, running statistics; each variant passes its
  * inner loops (batchnorm.h). Variance: two passes, the float mean first,
  * then sum (x - mean)^2 around it; the passes over one work item follow each
- * other, so the re-reads come from cache when the item fits (L2 for the
- * column blocks, see kb_bn_column_block; one channel of the ResNet-50 shapes
+ * other, so the re-reads come from cache when the item fits (L2 and L3 for
+ * the column blocks, see kb_bn_column_block; one channel of the ResNet-50 shapes
  * up to 56x56 at batch 32 for the row path). Outputs over 32 MiB are written
  * with non-temporal stores by the ISA variants (kb_bn_stream_output).
  *
