@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/stream.h"
 #include "kernbench/problem.h"
 #include "kernbench/status.h"
 
@@ -75,15 +76,10 @@ static inline int64_t kb_bn_column_block(const kb_bn_geometry *g, int threads, i
 }
 
 /* Whether the output tensor (written once, never read back by the kernel)
- * should bypass the caches: when it is larger than a 32 MiB L3 its lines
- * would be evicted before any reuse, and a non-temporal store saves the
- * read-for-ownership, so a fwd pass moves 2 |x| instead of 3 |x|. Below that
- * the output stays in cache for whatever reads it next (the timed loop's
- * next run, in bench). */
-#define KB_BN_STREAM_BYTES ((int64_t)32 << 20)
-
+ * bypasses the caches: core/stream.h's rule (over 32 MiB), so a fwd pass
+ * moves 2 |x| instead of 3 |x|. */
 static inline bool kb_bn_stream_output(const kb_bn_geometry *g) {
-    return g->batch * g->features * g->inner * (int64_t)sizeof(float) > KB_BN_STREAM_BYTES;
+    return kb_stream_output((size_t)(g->batch * g->features * g->inner) * sizeof(float));
 }
 
 /* r <- m r + (1 - m) batch, for the running mean and the running variance
