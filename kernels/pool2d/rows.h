@@ -89,21 +89,6 @@ static inline int64_t padded_row_floats(const kb_pool2d_shape *s) {
     return ((windows > input ? windows : input) + 2 * SIMD_WIDTH + 15) / 16 * 16;
 }
 
-/* Per-thread floats of the forward pass: the number of input columns inside
- * each output's window (avg; whole vectors, 1 past the row) and the padded
- * rows. Global averages (along_window) need neither. */
-static inline int64_t columns_floats(const kb_pool2d_shape *s) {
-    return ((s->out_width + SIMD_WIDTH - 1) / SIMD_WIDTH * SIMD_WIDTH + SIMD_WIDTH + 15) / 16 * 16;
-}
-static inline bool along_window(const kb_pool2d_shape *s) {
-    return s->algorithm != KB_POOL_MAX && s->kernel_w > s->out_width;
-}
-static inline size_t fwd_thread_floats(const kb_pool2d_shape *s) {
-    if (along_window(s)) return 0;
-    return (size_t)(columns_floats(s) +
-                    (needs_padding(s) ? s->kernel_h * padded_row_floats(s) : 0));
-}
-
 /* Fills every padded row with `fill` (the copies only overwrite the input
  * columns), once per thread and run. */
 static inline void fill_padded_rows(const kb_pool2d_shape *s, float *rows, float fill) {
@@ -122,65 +107,202 @@ static inline void copy_padded_rows(const kb_pool2d_shape *s, const float *plane
 
 /* --- forward ----------------------------------------------------------------- */
 
-/* One output row from `rows` input rows at `base`, `row_stride` floats apart,
- * each `row_len` floats long; output ow's window starts at column
- * col0 + ow * stride_w of each. `inside` holds each output's column count. */
-ROWS_INLINE void fwd_chunks(const kb_pool2d_shape *s, const float *base, int64_t row_stride,
-                            int64_t rows, int64_t row_len, int64_t col0, const float *inside,
-                            float *out, int64_t stride_w) {
-    const int64_t kernel_w = s->kernel_w;
-    const bool max = s->algorithm == KB_POOL_MAX;
-    const bool include = s->algorithm == KB_POOL_AVG_INCLUDE_PAD;
-    const simd_vec rows_inside = SIMD_SET1((float)rows);
-    const simd_vec area = SIMD_SET1((float)(s->kernel_h * kernel_w));
-    for (int64_t ow = 0; ow < s->out_width; ow += SIMD_WIDTH) {
-        const int n = s->out_width - ow < SIMD_WIDTH ? (int)(s->out_width - ow) : SIMD_WIDTH;
-        const int64_t col = col0 + ow * stride_w;
-        simd_vec result;
-        if (max) {
-            simd_vec best = load_strided(base + col, stride_w, n, row_len - col);
-            simd_mask nan = SIMD_ISNAN(best);
-            for (int64_t r = 0; r < rows; r++)
-                for (int64_t q = r == 0; q < kernel_w; q++) {
-                    const simd_vec x = load_strided(base + r * row_stride + col + q, stride_w, n,
-                                                    row_len - col - q);
-                    best = SIMD_MAX(x, best);
-                    nan = SIMD_MASK_OR(nan, SIMD_ISNAN(x));
-                }
-            result = SIMD_SELECT(nan, best, SIMD_NAN());
-        } else {
-            simd_vec sum = SIMD_ZERO();
-            for (int64_t r = 0; r < rows; r++)
-                for (int64_t q = 0; q < kernel_w; q++)
-                    sum = SIMD_ADD(sum, load_strided(base + r * row_stride + col + q, stride_w, n,
-                                                     row_len - col - q));
-            result = SIMD_DIV(sum, include ? area : SIMD_MUL(rows_inside, SIMD_LOAD(inside + ow)));
+/* Forward is separable: a window's max (or sum) is the max (sum) over its
+ * rows of each row's max (sum) over its columns. Each input row of a plane
+ * is reduced horizontally once, into a ring of kh row buffers (H rows, one
+ * value per output column), and every output row reduces the H rows of its
+ * window vertically; with kh > sh the kh output rows that share an input row
+ * reuse its H row instead of reloading and re-permuting its taps. Each tap
+ * is still visited in row-major order within its row, and rows in order, so:
+ *   max: x86 max keeps the earlier operand on ties at both levels, so the
+ *        result is the first maximum in row-major order (bit for bit, -0 vs
+ *        +0 included); NaN is tracked per lane with unordered compares (two
+ *        operands per compare) and gives NaN;
+ *   avg: the taps are summed row by row, then the rows (kh*kw - 1 rounded
+ *        additions, the bound's count), times a reciprocal of the divisor
+ *        computed once per run (one more rounding, allowed by problem.c).
+ * Stride-2 taps come from one pair of loads per two taps (even and odd
+ * lanes); on AVX2 the lane order of that split is a fixed in-lane
+ * permutation (SIMD_DEINTERLEAVE), undone once per output vector
+ * (SIMD_RAW_TO_LANES) after all lane-wise reductions. */
+
+/* Floats of one H row: whole vectors over the output width. */
+static inline int64_t hrow_floats(const kb_pool2d_shape *s) {
+    return ((s->out_width + SIMD_WIDTH - 1) / SIMD_WIDTH * SIMD_WIDTH + 15) / 16 * 16;
+}
+static inline bool along_window(const kb_pool2d_shape *s) {
+    return s->algorithm != KB_POOL_MAX && s->kernel_w > s->out_width;
+}
+/* Per-thread floats of the forward pass: the ring of kh H rows, for avg the
+ * reciprocal divisors (kh rows: one per count of rows inside), and one
+ * padded input row where windows hang over the left or right edge. Global
+ * averages (along_window) need none. */
+static inline size_t fwd_thread_floats(const kb_pool2d_shape *s) {
+    if (along_window(s)) return 0;
+    const int64_t ring = s->kernel_h * hrow_floats(s);
+    const int64_t inv = s->algorithm == KB_POOL_MAX ? 0 : s->kernel_h * hrow_floats(s);
+    return (size_t)(ring + inv + (needs_padding(s) ? padded_row_floats(s) : 0));
+}
+
+/* Two vectors p[0 .. 2 SIMD_WIDTH) (taps 2k and 2k+1 of n outputs at stride
+ * 2), masked where fewer than that many floats of the row are `readable`. */
+ROWS_INLINE void load_pair(const float *p, int n, int64_t readable, simd_vec *lo, simd_vec *hi) {
+    if (n == SIMD_WIDTH && readable >= 2 * SIMD_WIDTH) {
+        *lo = SIMD_LOAD(p);
+        *hi = SIMD_LOAD(p + SIMD_WIDTH);
+        return;
+    }
+    const int64_t lanes = readable < 2 * n ? readable : 2 * n;
+    *lo = lanes >= SIMD_WIDTH ? SIMD_LOAD(p) : SIMD_LOADN(p, (int)lanes);
+    *hi = lanes > SIMD_WIDTH ? SIMD_LOADN(p + SIMD_WIDTH, (int)(lanes - SIMD_WIDTH)) : SIMD_ZERO();
+}
+
+/* Floats from a chunk's first column that its full-vector loads touch. */
+static inline int64_t chunk_reach(int64_t stride_w, int64_t kernel_w) {
+    if (stride_w == 2) return ((kernel_w - 1) & ~(int64_t)1) + 2 * SIMD_WIDTH;
+    return kernel_w - 1 + (SIMD_WIDTH - 1) * stride_w + 1;
+}
+
+/* One H vector: the max (sum) over taps q of p[ow * stride_w + q] for n
+ * outputs, `readable` floats from p on in the row; `full` (n is
+ * SIMD_WIDTH and chunk_reach floats are readable) drops every bounds check. */
+ROWS_INLINE simd_vec fwd_hchunk(const float *p, int n, int64_t readable, bool full, bool max,
+                                int64_t stride_w, int64_t kernel_w) {
+    simd_vec acc = SIMD_ZERO();
+    simd_mask nan = SIMD_ISNAN(acc);
+    if (stride_w == 2) {
+        for (int64_t q = 0; q < kernel_w; q += 2) {
+            simd_vec lo, hi, even, odd;
+            if (full) {
+                lo = SIMD_LOAD(p + q);
+                hi = SIMD_LOAD(p + q + SIMD_WIDTH);
+            } else {
+                load_pair(p + q, n, readable - q, &lo, &hi);
+            }
+            SIMD_DEINTERLEAVE(lo, hi, &even, &odd);
+            const bool pair = q + 1 < kernel_w;
+            if (max) {
+                acc = q == 0 ? even : SIMD_MAX(even, acc);
+                if (pair) acc = SIMD_MAX(odd, acc);
+                nan = SIMD_MASK_OR(nan, SIMD_UNORD(even, pair ? odd : even));
+            } else {
+                acc = q == 0 ? even : SIMD_ADD(acc, even);
+                if (pair) acc = SIMD_ADD(acc, odd);
+            }
         }
-        if (n == SIMD_WIDTH)
-            SIMD_STORE(out + ow, result);
-        else
-            SIMD_STOREN(out + ow, result, n);
+    } else {
+        const int m = full ? SIMD_WIDTH : n;
+        acc = load_strided(p, stride_w, m, full ? 2 * SIMD_WIDTH : readable);
+        simd_vec prev = acc; /* a NaN in the first tap stays in acc; later ones in pairs */
+        for (int64_t q = 1; q < kernel_w; q++) {
+            const simd_vec x =
+                load_strided(p + q, stride_w, m, full ? 2 * SIMD_WIDTH : readable - q);
+            if (max) {
+                acc = SIMD_MAX(x, acc);
+                if (q % 2 == 0) nan = SIMD_MASK_OR(nan, SIMD_UNORD(prev, x));
+                prev = x;
+            } else {
+                acc = SIMD_ADD(acc, x);
+            }
+        }
+        if (max && kernel_w % 2 == 0) nan = SIMD_MASK_OR(nan, SIMD_ISNAN(prev));
+    }
+    return max ? SIMD_SELECT(nan, acc, SIMD_NAN()) : acc;
+}
+
+/* H row of one input row of `row_len` floats: h[ow] = max (sum) over taps q
+ * of row[ow * stride_w + q], whole vectors (lanes past the output width are
+ * unused). Stride 2 stores the SIMD_DEINTERLEAVE lane order. */
+ROWS_INLINE void fwd_hrow(int64_t out_width, const float *row, int64_t row_len, float *h, bool max,
+                          int64_t stride_w, int64_t kernel_w) {
+    /* Leading chunks whose full-vector loads stay inside the row. */
+    const int64_t room = row_len - chunk_reach(stride_w, kernel_w);
+    int64_t full = room < 0 ? 0 : room / (SIMD_WIDTH * stride_w) + 1;
+    if (full > out_width / SIMD_WIDTH) full = out_width / SIMD_WIDTH;
+    int64_t ow = 0;
+    for (; ow < full * SIMD_WIDTH; ow += SIMD_WIDTH)
+        SIMD_STORE(h + ow, fwd_hchunk(row + ow * stride_w, SIMD_WIDTH, 0, true, max, stride_w,
+                                      kernel_w));
+    for (; ow < out_width; ow += SIMD_WIDTH) {
+        const int n = out_width - ow < SIMD_WIDTH ? (int)(out_width - ow) : SIMD_WIDTH;
+        SIMD_STORE(h + ow, fwd_hchunk(row + ow * stride_w, n, row_len - ow * stride_w, false, max,
+                                      stride_w, kernel_w));
     }
 }
 
-/* Output row oh of one plane. */
-ROWS_INLINE void fwd_row(const kb_pool2d_shape *s, const float *plane, float *out, int64_t oh,
-                         float *padded, const float *inside, int64_t stride_w) {
-    int64_t h0, h1;
-    kb_pool_window(oh, s->stride_h, s->pad_top, s->kernel_h, s->in_height, &h0, &h1);
-    if (h0 == h1) { /* every window of the row lies in the padding */
-        const float empty = s->algorithm == KB_POOL_MAX ? -INFINITY : 0.0f;
-        for (int64_t ow = 0; ow < s->out_width; ow++) out[ow] = empty;
-        return;
+/* Output row from `rows` H rows of the ring of kernel_h rows `hf` floats
+ * apart, starting at slot `slot0` and wrapping; `inv` the reciprocal
+ * divisors for that many rows (avg). `raw`: the H rows hold the stride-2
+ * lane order. */
+ROWS_INLINE void fwd_vrow(int64_t out_width, const float *ring, int64_t hf, int64_t kernel_h,
+                          int64_t slot0, int64_t rows, const float *inv, float *out, bool max,
+                          bool raw) {
+    for (int64_t ow = 0; ow < out_width; ow += SIMD_WIDTH) {
+        simd_vec acc = SIMD_LOAD(ring + slot0 * hf + ow);
+        simd_mask nan = SIMD_ISNAN(SIMD_ZERO());
+        int64_t slot = slot0;
+        for (int64_t r = 1; r < rows; r++) {
+            slot = slot + 1 == kernel_h ? 0 : slot + 1;
+            const simd_vec x = SIMD_LOAD(ring + slot * hf + ow);
+            if (max) {
+                acc = SIMD_MAX(x, acc); /* NaN in x is dropped here, kept in `nan` */
+                nan = SIMD_MASK_OR(nan, SIMD_ISNAN(x));
+            } else {
+                acc = SIMD_ADD(acc, x);
+            }
+        }
+        if (max) acc = SIMD_SELECT(nan, acc, SIMD_NAN());
+        if (raw) acc = SIMD_RAW_TO_LANES(acc);
+        if (!max) acc = SIMD_MUL(acc, SIMD_LOAD(inv + ow));
+        if (out_width - ow >= SIMD_WIDTH)
+            SIMD_STORE(out + ow, acc);
+        else
+            SIMD_STOREN(out + ow, acc, (int)(out_width - ow));
     }
-    if (!padded) { /* every window inside horizontally: pad_left is 0 */
-        fwd_chunks(s, plane + h0 * s->in_width, s->in_width, h1 - h0, s->in_width, -s->pad_left,
-                   inside, out, stride_w);
-        return;
+}
+
+/* Output rows [oh0, oh1) of one plane. `padded`: one padded row (NULL when
+ * no window hangs over the left or right edge). kernel_h and kernel_w are
+ * constants in the common cases (see rows_fwd_run), so the tap and row loops
+ * unroll and the ring's modulo is a multiply. */
+ROWS_INLINE void fwd_rows(const kb_pool2d_shape *s, const float *plane, float *dst_plane,
+                          int64_t oh0, int64_t oh1, float *ring, const float *inv, float *padded,
+                          int64_t stride_w, int64_t kernel_w, int64_t kernel_h) {
+    const bool max = s->algorithm == KB_POOL_MAX;
+    const int64_t hf = hrow_floats(s), out_width = s->out_width, in_width = s->in_width;
+    const int64_t stride_h = s->stride_h, pad_top = s->pad_top, in_height = s->in_height;
+    const int64_t pad_left = s->pad_left, padded_floats = padded ? padded_row_floats(s) : 0;
+    int64_t next = 0; /* H rows below `next` that the band needs are in the ring */
+    for (int64_t oh = oh0; oh < oh1; oh++) {
+        float *out = dst_plane + oh * out_width;
+        int64_t h0, h1;
+        kb_pool_window(oh, stride_h, pad_top, kernel_h, in_height, &h0, &h1);
+        if (h0 == h1) { /* every window of the row lies in the padding */
+            const float empty = max ? -INFINITY : 0.0f;
+            for (int64_t ow = 0; ow < out_width; ow++) out[ow] = empty;
+            continue;
+        }
+        /* Rows [h0, h1) span at most kh, so their slots are distinct, and a
+         * row computed now only overwrites one below h0. */
+        for (int64_t ih = oh == oh0 || next < h0 ? h0 : next; ih < h1; ih++) {
+            float *h = ring + ih % kernel_h * hf;
+            const float *in = plane + ih * in_width;
+            if (padded) {
+                memcpy(padded + pad_left, in, (size_t)in_width * sizeof *in);
+                fwd_hrow(out_width, padded, padded_floats, h, max, stride_w, kernel_w);
+            } else { /* every window inside horizontally: pad_left is 0 */
+                fwd_hrow(out_width, in, in_width, h, max, stride_w, kernel_w);
+            }
+        }
+        if (h1 > next) next = h1;
+        const float *row_inv = max ? NULL : inv + (h1 - h0 - 1) * hf;
+        if (h1 - h0 == kernel_h) /* the interior: a constant row count */
+            fwd_vrow(out_width, ring, hf, kernel_h, h0 % kernel_h, kernel_h, row_inv, out, max,
+                     stride_w == 2);
+        else
+            fwd_vrow(out_width, ring, hf, kernel_h, h0 % kernel_h, h1 - h0, row_inv, out, max,
+                     stride_w == 2);
     }
-    copy_padded_rows(s, plane, h0, h1, padded);
-    const int64_t row = padded_row_floats(s);
-    fwd_chunks(s, padded, row, h1 - h0, row, 0, inside, out, stride_w);
 }
 
 /* Average of window (oh, ow) with vectors along the window's rows, for
@@ -207,6 +329,16 @@ ROWS_INLINE float avg_along_window(const kb_pool2d_shape *s, const float *plane,
     return SIMD_HSUM(sum) / (float)divisor;
 }
 
+/* Output rows per work item: whole planes when there are enough of them for
+ * every thread, else bands of rows (each band recomputes the H rows it
+ * shares with the band above, at most kh - 1). */
+static inline int64_t fwd_band_rows(const kb_pool2d_shape *s, int threads) {
+    const int64_t planes = s->batch * s->channels, want = 4 * (int64_t)threads;
+    if (planes >= want) return s->out_height;
+    const int64_t bands = (want + planes - 1) / planes;
+    return (s->out_height + bands - 1) / bands;
+}
+
 static inline size_t rows_fwd_workspace_bytes(const kb_problem *problem, const kb_context *ctx) {
     return (size_t)ctx->threads * fwd_thread_floats(&problem->pool2d) * sizeof(float);
 }
@@ -221,47 +353,66 @@ static inline kb_status rows_fwd_run(const kb_problem *problem, const kb_args *a
     const size_t thread_floats = fwd_thread_floats(s);
     assert(src && dst && ctx->threads >= 1 && (workspace || thread_floats == 0));
     const bool along = along_window(s), padding = needs_padding(s);
-    const int64_t planes = s->batch * s->channels;
+    const bool max = s->algorithm == KB_POOL_MAX;
+    const int64_t planes = s->batch * s->channels, hf = hrow_floats(s);
+    const int64_t band_rows = fwd_band_rows(s, ctx->threads);
+    const int64_t bands = (s->out_height + band_rows - 1) / band_rows;
 #pragma omp parallel num_threads(ctx->threads)
     {
-        float *inside =
+        float *ring =
             along ? NULL : (float *)workspace + (size_t)omp_get_thread_num() * thread_floats;
-        float *padded = along || !padding ? NULL : inside + columns_floats(s);
-        if (inside) {
-            for (int64_t ow = 0; ow < columns_floats(s); ow++) {
-                int64_t w0 = 0, w1 = 1; /* past the row: 1, a harmless divisor */
-                if (ow < s->out_width)
-                    kb_pool_window(ow, s->stride_w, s->pad_left, s->kernel_w, s->in_width, &w0,
-                                   &w1);
-                /* A window with no column inside sums padding zeros: +inf
-                 * makes its average 0 (the policy) instead of 0/0. */
-                inside[ow] = w1 > w0 ? (float)(w1 - w0) : INFINITY;
-            }
+        float *inv = along || max ? NULL : ring + s->kernel_h * hf;
+        float *padded = along || !padding ? NULL : ring + (max ? 1 : 2) * s->kernel_h * hf;
+        if (inv) {
+            /* inv[(r - 1) hf + ow]: 1 / divisor of output ow's window with r
+             * rows inside. A window with no column inside sums padding
+             * zeros; its reciprocal 0 makes its average 0 (the policy). */
+            for (int64_t r = 1; r <= s->kernel_h; r++)
+                for (int64_t ow = 0; ow < hf; ow++) {
+                    int64_t w0 = 0, w1 = 0;
+                    if (ow < s->out_width)
+                        kb_pool_window(ow, s->stride_w, s->pad_left, s->kernel_w, s->in_width,
+                                       &w0, &w1);
+                    const int64_t divisor = kb_pool_divisor(s, r, w1 - w0);
+                    inv[(r - 1) * hf + ow] = divisor ? (float)(1.0 / (double)divisor) : 0.0f;
+                }
         }
-        if (padded) fill_padded_rows(s, padded, s->algorithm == KB_POOL_MAX ? -INFINITY : 0.0f);
-#pragma omp for collapse(2) schedule(static)
-        for (int64_t p = 0; p < planes; p++)
-            for (int64_t oh = 0; oh < s->out_height; oh++) {
-                const float *plane = src + p * s->in_height * s->in_width;
-                float *out = dst + (p * s->out_height + oh) * s->out_width;
-                if (along) {
+        if (padded) {
+            const float fill = max ? -INFINITY : 0.0f;
+            for (int64_t i = 0; i < padded_row_floats(s); i++) padded[i] = fill;
+        }
+#pragma omp for schedule(static)
+        for (int64_t item = 0; item < planes * bands; item++) {
+            const int64_t p = item / bands, oh0 = item % bands * band_rows;
+            const int64_t oh1 = oh0 + band_rows < s->out_height ? oh0 + band_rows : s->out_height;
+            const float *plane = src + p * s->in_height * s->in_width;
+            float *dst_plane = dst + p * s->out_height * s->out_width;
+            if (along) {
+                for (int64_t oh = oh0; oh < oh1; oh++)
                     for (int64_t ow = 0; ow < s->out_width; ow++)
-                        out[ow] = avg_along_window(s, plane, oh, ow);
-                    continue;
-                }
-                /* Constant strides 1 and 2 let load_strided fold to its fast path. */
-                switch (s->stride_w) {
-                case 1:
-                    fwd_row(s, plane, out, oh, padded, inside, 1);
-                    break;
-                case 2:
-                    fwd_row(s, plane, out, oh, padded, inside, 2);
-                    break;
-                default:
-                    fwd_row(s, plane, out, oh, padded, inside, s->stride_w);
-                    break;
-                }
+                        dst_plane[oh * s->out_width + ow] = avg_along_window(s, plane, oh, ow);
+                continue;
             }
+            /* Constant strides and kernel sizes let the tap and row loops
+             * unroll and load_strided fold to its fast path: the shapes of
+             * common CNNs, then any kernel at strides 1 and 2. */
+#define FWD_ROWS(sw, kw, kh)                                                                       \
+    fwd_rows(s, plane, dst_plane, oh0, oh1, ring, inv, padded, sw, kw, kh)
+            const int64_t sw = s->stride_w, kw = s->kernel_w, kh = s->kernel_h;
+            if (sw == 1 && kw == 3 && kh == 3)
+                FWD_ROWS(1, 3, 3);
+            else if (sw == 2 && kw == 2 && kh == 2)
+                FWD_ROWS(2, 2, 2);
+            else if (sw == 2 && kw == 3 && kh == 3)
+                FWD_ROWS(2, 3, 3);
+            else if (sw == 1)
+                FWD_ROWS(1, kw, kh);
+            else if (sw == 2)
+                FWD_ROWS(2, kw, kh);
+            else
+                FWD_ROWS(sw, kw, kh);
+#undef FWD_ROWS
+        }
     }
     return KB_OK;
 }

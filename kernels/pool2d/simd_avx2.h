@@ -51,6 +51,17 @@ static inline __m256 simd_evens(__m256 lo, __m256 hi) {
     const __m256 t = _mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(2, 0, 2, 0));
     return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(t), _MM_SHUFFLE(3, 1, 2, 0)));
 }
+/* Lanes 0, 2, 4, ... and 1, 3, 5, ... of lo:hi in the in-lane order
+ * 0 2 8 10 | 4 6 12 14 (and 1 3 9 11 | 5 7 13 15): two shuffles and no
+ * lane-crossing permute, for lane-wise work that SIMD_RAW_TO_LANES puts in
+ * order once at the end. */
+static inline void simd_deinterleave(__m256 lo, __m256 hi, __m256 *even, __m256 *odd) {
+    *even = _mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(2, 0, 2, 0));
+    *odd = _mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(3, 1, 3, 1));
+}
+static inline __m256 simd_raw_to_lanes(__m256 v) {
+    return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(v), _MM_SHUFFLE(3, 1, 2, 0)));
+}
 /* v0 0 v1 0 ... v7 0 over 16 lanes (stride-2 spreads). */
 static inline void simd_interleave_zero(__m256 v, __m256 *lo, __m256 *hi) {
     const __m256 a = _mm256_unpacklo_ps(v, _mm256_setzero_ps()); /* v0 0 v1 0 | v4 0 v5 0 */
@@ -67,6 +78,9 @@ static inline __m256 simd_gathern(const float *p, int64_t stride, int n) {
     return _mm256_mask_i32gather_ps(_mm256_setzero_ps(), p, simd_iota_times(stride),
                                     _mm256_castsi256_ps(simd_lanes(n)), 4);
 }
+#define SIMD_DEINTERLEAVE(lo, hi, even, odd) simd_deinterleave(lo, hi, even, odd)
+#define SIMD_RAW_TO_LANES(v) simd_raw_to_lanes(v)
+#define SIMD_UNORD(a, b) _mm256_cmp_ps(a, b, _CMP_UNORD_Q) /* a or b is NaN */
 #define SIMD_HSUM(v) simd_hsum(v)
 #define SIMD_EVENS(lo, hi) simd_evens(lo, hi)
 #define SIMD_INTERLEAVE_ZERO(v, lo, hi) simd_interleave_zero(v, lo, hi)

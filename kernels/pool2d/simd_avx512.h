@@ -46,6 +46,16 @@ static inline __m512 simd_evens(__m512 lo, __m512 hi) {
         _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
     return _mm512_permutex2var_ps(lo, even, hi);
 }
+/* Lanes 0, 2, 4, ... and 1, 3, 5, ... of lo:hi, already in order (so
+ * SIMD_RAW_TO_LANES is the identity). */
+static inline void simd_deinterleave(__m512 lo, __m512 hi, __m512 *even, __m512 *odd) {
+    const __m512i evens =
+        _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i odds =
+        _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    *even = _mm512_permutex2var_ps(lo, evens, hi);
+    *odd = _mm512_permutex2var_ps(lo, odds, hi);
+}
 /* v0 0 v1 0 ... v15 0 over 32 lanes (stride-2 spreads). */
 static inline void simd_interleave_zero(__m512 v, __m512 *lo, __m512 *hi) {
     const __m512i first = _mm512_setr_epi32(0, 16, 1, 16, 2, 16, 3, 16, 4, 16, 5, 16, 6, 16, 7, 16);
@@ -65,6 +75,9 @@ static inline __m512 simd_gathern(const float *p, int64_t stride, int n) {
     return _mm512_mask_i32gather_ps(_mm512_setzero_ps(), simd_lanes(n), simd_iota_times(stride), p,
                                     4);
 }
+#define SIMD_DEINTERLEAVE(lo, hi, even, odd) simd_deinterleave(lo, hi, even, odd)
+#define SIMD_RAW_TO_LANES(v) (v)
+#define SIMD_UNORD(a, b) _mm512_cmp_ps_mask(a, b, _CMP_UNORD_Q) /* a or b is NaN */
 #define SIMD_EVENS(lo, hi) simd_evens(lo, hi)
 #define SIMD_INTERLEAVE_ZERO(v, lo, hi) simd_interleave_zero(v, lo, hi)
 #define SIMD_GATHERN(p, stride, n) simd_gathern(p, stride, n)
