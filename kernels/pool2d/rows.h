@@ -133,53 +133,70 @@ static inline int64_t hrow_floats(const kb_pool2d_shape *s) {
 static inline bool along_window(const kb_pool2d_shape *s) {
     return s->algorithm != KB_POOL_MAX && s->kernel_w > s->out_width;
 }
-/* Per-thread floats of the forward pass: the ring of kh H rows, for avg the
- * reciprocal divisors (kh rows: one per count of rows inside), and one
- * padded input row where windows hang over the left or right edge. Global
- * averages (along_window) need none. */
-static inline size_t fwd_thread_floats(const kb_pool2d_shape *s) {
-    if (along_window(s)) return 0;
-    const int64_t ring = s->kernel_h * hrow_floats(s);
-    const int64_t inv = s->algorithm == KB_POOL_MAX ? 0 : s->kernel_h * hrow_floats(s);
-    return (size_t)(ring + inv + (needs_padding(s) ? padded_row_floats(s) : 0));
-}
-
-/* Two vectors p[0 .. 2 SIMD_WIDTH) (taps 2k and 2k+1 of n outputs at stride
- * 2), masked where fewer than that many floats of the row are `readable`. */
-ROWS_INLINE void load_pair(const float *p, int n, int64_t readable, simd_vec *lo, simd_vec *hi) {
-    if (n == SIMD_WIDTH && readable >= 2 * SIMD_WIDTH) {
-        *lo = SIMD_LOAD(p);
-        *hi = SIMD_LOAD(p + SIMD_WIDTH);
-        return;
-    }
-    const int64_t lanes = readable < 2 * n ? readable : 2 * n;
-    *lo = lanes >= SIMD_WIDTH ? SIMD_LOAD(p) : SIMD_LOADN(p, (int)lanes);
-    *hi = lanes > SIMD_WIDTH ? SIMD_LOADN(p + SIMD_WIDTH, (int)(lanes - SIMD_WIDTH)) : SIMD_ZERO();
-}
-
 /* Floats from a chunk's first column that its full-vector loads touch. */
 static inline int64_t chunk_reach(int64_t stride_w, int64_t kernel_w) {
     if (stride_w == 2) return ((kernel_w - 1) & ~(int64_t)1) + 2 * SIMD_WIDTH;
     return kernel_w - 1 + (SIMD_WIDTH - 1) * stride_w + 1;
 }
 
-/* One H vector: the max (sum) over taps q of p[ow * stride_w + q] for n
- * outputs, `readable` floats from p on in the row; `full` (n is
- * SIMD_WIDTH and chunk_reach floats are readable) drops every bounds check. */
-ROWS_INLINE simd_vec fwd_hchunk(const float *p, int n, int64_t readable, bool full, bool max,
-                                int64_t stride_w, int64_t kernel_w) {
+/* The horizontal pass reads chunk k (outputs k W .. k W + W - 1, W =
+ * SIMD_WIDTH) from input columns k W sw - pad_left on, chunk_reach floats.
+ * Chunks [lo, hi) read only input columns and take them in place; the
+ * chunks before and after read padded copies of just the row's edges
+ * ("edge rows": the columns they reach, the fill value outside the input),
+ * so no chunk needs a bounds check or a masked load, and each row copies
+ * about two chunks' reach instead of the whole row. Without an interior
+ * (lo >= hi) the left edge row takes every chunk. */
+typedef struct {
+    int64_t chunks, lo, hi;    /* chunk ranges: [0, lo) left, [lo, hi) in place, [hi, chunks) */
+    int64_t left, right;       /* floats of each edge row (right: 0 when lo >= hi) */
+    int64_t right_col;         /* input column of the right edge row's index 0 */
+} fwd_edges;
+
+static inline fwd_edges fwd_edges_of(const kb_pool2d_shape *s) {
+    fwd_edges e;
+    const int64_t step = SIMD_WIDTH * s->stride_w, reach = chunk_reach(s->stride_w, s->kernel_w);
+    e.chunks = (s->out_width + SIMD_WIDTH - 1) / SIMD_WIDTH;
+    e.lo = (s->pad_left + step - 1) / step; /* first column >= 0 */
+    const int64_t room = s->in_width + s->pad_left - reach;
+    e.hi = room < 0 ? 0 : room / step + 1; /* last column read < in_width */
+    if (e.hi > s->out_width / SIMD_WIDTH) e.hi = s->out_width / SIMD_WIDTH; /* whole chunks */
+    if (e.lo > e.chunks) e.lo = e.chunks;
+    if (e.hi <= e.lo) e.lo = e.hi = e.chunks;
+    e.left = e.lo * step + reach;
+    e.right = e.hi < e.chunks ? (e.chunks - e.hi) * step + reach : 0;
+    e.right_col = e.hi * step - s->pad_left;
+    return e;
+}
+
+/* Per-thread floats of the forward pass: the ring of kh H rows, for avg the
+ * reciprocal divisors (kh rows: one per count of rows inside), and the two
+ * edge rows. Global averages (along_window) need none. */
+static inline size_t fwd_thread_floats(const kb_pool2d_shape *s) {
+    if (along_window(s)) return 0;
+    const fwd_edges e = fwd_edges_of(s);
+    const int64_t ring = s->kernel_h * hrow_floats(s);
+    const int64_t inv = s->algorithm == KB_POOL_MAX ? 0 : s->kernel_h * hrow_floats(s);
+    return (size_t)(ring + inv + (e.left + 15) / 16 * 16 + (e.right + 15) / 16 * 16);
+}
+
+/* Copies input columns [col, col + len) of `row` into `edge`, the ones
+ * inside the input only: the rest keep the fill value written once per run. */
+static inline void fwd_copy_edge(const float *row, int64_t in_width, int64_t col, int64_t len,
+                                 float *edge) {
+    const int64_t first = col < 0 ? 0 : col, end = col + len < in_width ? col + len : in_width;
+    if (end > first) memcpy(edge + (first - col), row + first, (size_t)(end - first) * sizeof *row);
+}
+
+/* One H vector: the max (sum) over taps q of p[i * stride_w + q] for the
+ * SIMD_WIDTH outputs i of a chunk; its chunk_reach floats are readable. */
+ROWS_INLINE simd_vec fwd_hchunk(const float *p, bool max, int64_t stride_w, int64_t kernel_w) {
     simd_vec acc = SIMD_ZERO();
     simd_mask nan = SIMD_ISNAN(acc);
     if (stride_w == 2) {
         for (int64_t q = 0; q < kernel_w; q += 2) {
-            simd_vec lo, hi, even, odd;
-            if (full) {
-                lo = SIMD_LOAD(p + q);
-                hi = SIMD_LOAD(p + q + SIMD_WIDTH);
-            } else {
-                load_pair(p + q, n, readable - q, &lo, &hi);
-            }
-            SIMD_DEINTERLEAVE(lo, hi, &even, &odd);
+            simd_vec even, odd;
+            SIMD_DEINTERLEAVE(SIMD_LOAD(p + q), SIMD_LOAD(p + q + SIMD_WIDTH), &even, &odd);
             const bool pair = q + 1 < kernel_w;
             if (max) {
                 acc = q == 0 ? even : SIMD_MAX(even, acc);
@@ -191,12 +208,10 @@ ROWS_INLINE simd_vec fwd_hchunk(const float *p, int n, int64_t readable, bool fu
             }
         }
     } else {
-        const int m = full ? SIMD_WIDTH : n;
-        acc = load_strided(p, stride_w, m, full ? 2 * SIMD_WIDTH : readable);
+        acc = load_strided(p, stride_w, SIMD_WIDTH, 2 * SIMD_WIDTH);
         simd_vec prev = acc; /* a NaN in the first tap stays in acc; later ones in pairs */
         for (int64_t q = 1; q < kernel_w; q++) {
-            const simd_vec x =
-                load_strided(p + q, stride_w, m, full ? 2 * SIMD_WIDTH : readable - q);
+            const simd_vec x = load_strided(p + q, stride_w, SIMD_WIDTH, 2 * SIMD_WIDTH);
             if (max) {
                 acc = SIMD_MAX(x, acc);
                 if (q % 2 == 0) nan = SIMD_MASK_OR(nan, SIMD_UNORD(prev, x));
@@ -210,33 +225,36 @@ ROWS_INLINE simd_vec fwd_hchunk(const float *p, int n, int64_t readable, bool fu
     return max ? SIMD_SELECT(nan, acc, SIMD_NAN()) : acc;
 }
 
-/* H row of one input row of `row_len` floats: h[ow] = max (sum) over taps q
- * of row[ow * stride_w + q], whole vectors (lanes past the output width are
- * unused). Stride 2 stores the SIMD_DEINTERLEAVE lane order. */
-ROWS_INLINE void fwd_hrow(int64_t out_width, const float *row, int64_t row_len, float *h, bool max,
-                          int64_t stride_w, int64_t kernel_w) {
-    /* Leading chunks whose full-vector loads stay inside the row. */
-    const int64_t room = row_len - chunk_reach(stride_w, kernel_w);
-    int64_t full = room < 0 ? 0 : room / (SIMD_WIDTH * stride_w) + 1;
-    if (full > out_width / SIMD_WIDTH) full = out_width / SIMD_WIDTH;
-    int64_t ow = 0;
-    for (; ow < full * SIMD_WIDTH; ow += SIMD_WIDTH)
-        SIMD_STORE(h + ow, fwd_hchunk(row + ow * stride_w, SIMD_WIDTH, 0, true, max, stride_w,
-                                      kernel_w));
-    for (; ow < out_width; ow += SIMD_WIDTH) {
-        const int n = out_width - ow < SIMD_WIDTH ? (int)(out_width - ow) : SIMD_WIDTH;
-        SIMD_STORE(h + ow, fwd_hchunk(row + ow * stride_w, n, row_len - ow * stride_w, false, max,
-                                      stride_w, kernel_w));
-    }
+/* H row of input row `row`: h[ow] = max (sum) over taps q of input column
+ * ow * stride_w - pad_left + q, whole vectors (lanes past the output width
+ * are unused); chunks outside [e->lo, e->hi) from the edge rows, which this
+ * fills. Stride 2 stores the SIMD_DEINTERLEAVE lane order. */
+ROWS_INLINE void fwd_hrow(const kb_pool2d_shape *s, const fwd_edges *e, const float *row,
+                          float *left, float *right, float *h, bool max, int64_t stride_w,
+                          int64_t kernel_w) {
+    const int64_t step = SIMD_WIDTH * stride_w, in_width = s->in_width;
+    /* The edge rows are written first and read after the interior: by then
+     * their stores have left the store queue, so the unaligned loads that
+     * straddle two of them need no store forwarding (which would stall). */
+    if (e->lo > 0) fwd_copy_edge(row, in_width, -s->pad_left, e->left, left);
+    if (e->hi < e->chunks) fwd_copy_edge(row, in_width, e->right_col, e->right, right);
+    const float *in = row + e->lo * step - s->pad_left;
+    for (int64_t k = e->lo; k < e->hi; k++, in += step)
+        SIMD_STORE(h + k * SIMD_WIDTH, fwd_hchunk(in, max, stride_w, kernel_w));
+    for (int64_t k = 0; k < e->lo; k++)
+        SIMD_STORE(h + k * SIMD_WIDTH, fwd_hchunk(left + k * step, max, stride_w, kernel_w));
+    for (int64_t k = e->hi; k < e->chunks; k++)
+        SIMD_STORE(h + k * SIMD_WIDTH,
+                   fwd_hchunk(right + (k - e->hi) * step, max, stride_w, kernel_w));
 }
 
 /* Output row from `rows` H rows of the ring of kernel_h rows `hf` floats
  * apart, starting at slot `slot0` and wrapping; `inv` the reciprocal
  * divisors for that many rows (avg). `raw`: the H rows hold the stride-2
- * lane order. */
+ * lane order. `stream`: non-temporal stores (`out` vector-aligned). */
 ROWS_INLINE void fwd_vrow(int64_t out_width, const float *ring, int64_t hf, int64_t kernel_h,
                           int64_t slot0, int64_t rows, const float *inv, float *out, bool max,
-                          bool raw) {
+                          bool raw, bool stream) {
     for (int64_t ow = 0; ow < out_width; ow += SIMD_WIDTH) {
         simd_vec acc = SIMD_LOAD(ring + slot0 * hf + ow);
         simd_mask nan = SIMD_ISNAN(SIMD_ZERO());
@@ -254,24 +272,37 @@ ROWS_INLINE void fwd_vrow(int64_t out_width, const float *ring, int64_t hf, int6
         if (max) acc = SIMD_SELECT(nan, acc, SIMD_NAN());
         if (raw) acc = SIMD_RAW_TO_LANES(acc);
         if (!max) acc = SIMD_MUL(acc, SIMD_LOAD(inv + ow));
-        if (out_width - ow >= SIMD_WIDTH)
-            SIMD_STORE(out + ow, acc);
-        else
+        if (out_width - ow < SIMD_WIDTH)
             SIMD_STOREN(out + ow, acc, (int)(out_width - ow));
+        else if (stream)
+            SIMD_STREAM(out + ow, acc);
+        else
+            SIMD_STORE(out + ow, acc);
     }
 }
 
-/* Output rows [oh0, oh1) of one plane. `padded`: one padded row (NULL when
- * no window hangs over the left or right edge). kernel_h and kernel_w are
- * constants in the common cases (see rows_fwd_run), so the tap and row loops
- * unroll and the ring's modulo is a multiply. */
-ROWS_INLINE void fwd_rows(const kb_pool2d_shape *s, const float *plane, float *dst_plane,
-                          int64_t oh0, int64_t oh1, float *ring, const float *inv, float *padded,
+/* Whether dst bypasses the caches: when src and dst together exceed a
+ * 32 MiB L3, dst's lines are evicted before anything reads them back, and
+ * non-temporal stores save their read-for-ownership (a quarter of the
+ * traffic of a 2x2 stride-2 max, a third of a stride-1 pool). Below that dst
+ * stays in cache for whatever reads it next. */
+#define KB_POOL_STREAM_BYTES ((int64_t)32 << 20)
+static inline bool fwd_stream(const kb_pool2d_shape *s) {
+    const int64_t planes = s->batch * s->channels;
+    const int64_t floats = planes * (s->in_height * s->in_width + s->out_height * s->out_width);
+    return floats * (int64_t)sizeof(float) > KB_POOL_STREAM_BYTES;
+}
+
+/* Output rows [oh0, oh1) of one plane. kernel_h and kernel_w are constants
+ * in the common cases (see rows_fwd_run), so the tap and row loops unroll
+ * and the ring's modulo is a multiply. */
+ROWS_INLINE void fwd_rows(const kb_pool2d_shape *s, const fwd_edges *e, const float *plane,
+                          float *dst_plane, int64_t oh0, int64_t oh1, float *ring,
+                          const float *inv, float *left, float *right, bool stream,
                           int64_t stride_w, int64_t kernel_w, int64_t kernel_h) {
     const bool max = s->algorithm == KB_POOL_MAX;
     const int64_t hf = hrow_floats(s), out_width = s->out_width, in_width = s->in_width;
     const int64_t stride_h = s->stride_h, pad_top = s->pad_top, in_height = s->in_height;
-    const int64_t pad_left = s->pad_left, padded_floats = padded ? padded_row_floats(s) : 0;
     int64_t next = 0; /* H rows below `next` that the band needs are in the ring */
     for (int64_t oh = oh0; oh < oh1; oh++) {
         float *out = dst_plane + oh * out_width;
@@ -284,24 +315,18 @@ ROWS_INLINE void fwd_rows(const kb_pool2d_shape *s, const float *plane, float *d
         }
         /* Rows [h0, h1) span at most kh, so their slots are distinct, and a
          * row computed now only overwrites one below h0. */
-        for (int64_t ih = oh == oh0 || next < h0 ? h0 : next; ih < h1; ih++) {
-            float *h = ring + ih % kernel_h * hf;
-            const float *in = plane + ih * in_width;
-            if (padded) {
-                memcpy(padded + pad_left, in, (size_t)in_width * sizeof *in);
-                fwd_hrow(out_width, padded, padded_floats, h, max, stride_w, kernel_w);
-            } else { /* every window inside horizontally: pad_left is 0 */
-                fwd_hrow(out_width, in, in_width, h, max, stride_w, kernel_w);
-            }
-        }
+        for (int64_t ih = oh == oh0 || next < h0 ? h0 : next; ih < h1; ih++)
+            fwd_hrow(s, e, plane + ih * in_width, left, right, ring + ih % kernel_h * hf, max,
+                     stride_w, kernel_w);
         if (h1 > next) next = h1;
         const float *row_inv = max ? NULL : inv + (h1 - h0 - 1) * hf;
+        const bool row_stream = stream && SIMD_ALIGNED(out);
         if (h1 - h0 == kernel_h) /* the interior: a constant row count */
             fwd_vrow(out_width, ring, hf, kernel_h, h0 % kernel_h, kernel_h, row_inv, out, max,
-                     stride_w == 2);
+                     stride_w == 2, row_stream);
         else
             fwd_vrow(out_width, ring, hf, kernel_h, h0 % kernel_h, h1 - h0, row_inv, out, max,
-                     stride_w == 2);
+                     stride_w == 2, row_stream);
     }
 }
 
@@ -352,8 +377,9 @@ static inline kb_status rows_fwd_run(const kb_problem *problem, const kb_args *a
     float *dst = args->tensor[KB_ARG_DST];
     const size_t thread_floats = fwd_thread_floats(s);
     assert(src && dst && ctx->threads >= 1 && (workspace || thread_floats == 0));
-    const bool along = along_window(s), padding = needs_padding(s);
-    const bool max = s->algorithm == KB_POOL_MAX;
+    const bool along = along_window(s), max = s->algorithm == KB_POOL_MAX;
+    const bool stream = fwd_stream(s);
+    const fwd_edges edges = fwd_edges_of(s);
     const int64_t planes = s->batch * s->channels, hf = hrow_floats(s);
     const int64_t band_rows = fwd_band_rows(s, ctx->threads);
     const int64_t bands = (s->out_height + band_rows - 1) / band_rows;
@@ -362,7 +388,8 @@ static inline kb_status rows_fwd_run(const kb_problem *problem, const kb_args *a
         float *ring =
             along ? NULL : (float *)workspace + (size_t)omp_get_thread_num() * thread_floats;
         float *inv = along || max ? NULL : ring + s->kernel_h * hf;
-        float *padded = along || !padding ? NULL : ring + (max ? 1 : 2) * s->kernel_h * hf;
+        float *left = along ? NULL : ring + (max ? 1 : 2) * s->kernel_h * hf;
+        float *right = along ? NULL : left + (edges.left + 15) / 16 * 16;
         if (inv) {
             /* inv[(r - 1) hf + ow]: 1 / divisor of output ow's window with r
              * rows inside. A window with no column inside sums padding
@@ -377,11 +404,14 @@ static inline kb_status rows_fwd_run(const kb_problem *problem, const kb_args *a
                     inv[(r - 1) * hf + ow] = divisor ? (float)(1.0 / (double)divisor) : 0.0f;
                 }
         }
-        if (padded) {
+        if (!along) { /* the edge rows' padding: -inf never wins a max, 0 adds nothing */
             const float fill = max ? -INFINITY : 0.0f;
-            for (int64_t i = 0; i < padded_row_floats(s); i++) padded[i] = fill;
+            for (int64_t i = 0; i < edges.left; i++) left[i] = fill;
+            for (int64_t i = 0; i < edges.right; i++) right[i] = fill;
         }
-#pragma omp for schedule(static)
+        /* nowait: each thread fences its own non-temporal stores before the
+         * barrier that ends the parallel region. */
+#pragma omp for schedule(static) nowait
         for (int64_t item = 0; item < planes * bands; item++) {
             const int64_t p = item / bands, oh0 = item % bands * band_rows;
             const int64_t oh1 = oh0 + band_rows < s->out_height ? oh0 + band_rows : s->out_height;
@@ -397,7 +427,7 @@ static inline kb_status rows_fwd_run(const kb_problem *problem, const kb_args *a
              * unroll and load_strided fold to its fast path: the shapes of
              * common CNNs, then any kernel at strides 1 and 2. */
 #define FWD_ROWS(sw, kw, kh)                                                                       \
-    fwd_rows(s, plane, dst_plane, oh0, oh1, ring, inv, padded, sw, kw, kh)
+    fwd_rows(s, &edges, plane, dst_plane, oh0, oh1, ring, inv, left, right, stream, sw, kw, kh)
             const int64_t sw = s->stride_w, kw = s->kernel_w, kh = s->kernel_h;
             if (sw == 1 && kw == 3 && kh == 3)
                 FWD_ROWS(1, 3, 3);
@@ -413,6 +443,7 @@ static inline kb_status rows_fwd_run(const kb_problem *problem, const kb_args *a
                 FWD_ROWS(sw, kw, kh);
 #undef FWD_ROWS
         }
+        if (stream) SIMD_FENCE();
     }
     return KB_OK;
 }

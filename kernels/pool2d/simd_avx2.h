@@ -25,6 +25,10 @@ static inline __m256i simd_lanes(int n) {
 #define SIMD_LOADN(p, n) _mm256_maskload_ps(p, simd_lanes(n))
 #define SIMD_STORE(p, v) _mm256_storeu_ps(p, v)
 #define SIMD_STOREN(p, v, n) _mm256_maskstore_ps(p, simd_lanes(n), v)
+/* Non-temporal store (p 32-byte aligned) and the fence that orders them. */
+#define SIMD_STREAM(p, v) _mm256_stream_ps(p, v)
+#define SIMD_FENCE() _mm_sfence()
+#define SIMD_ALIGNED(p) (((uintptr_t)(p) & 31) == 0)
 #define SIMD_ADD(a, b) _mm256_add_ps(a, b)
 #define SIMD_ADDN(a, b, n) _mm256_add_ps(a, _mm256_and_ps(b, _mm256_castsi256_ps(simd_lanes(n))))
 #define SIMD_MUL(a, b) _mm256_mul_ps(a, b)

@@ -25,6 +25,10 @@ static inline __mmask16 simd_lanes(int n) {
 #define SIMD_LOADN(p, n) _mm512_maskz_loadu_ps(simd_lanes(n), p)
 #define SIMD_STORE(p, v) _mm512_storeu_ps(p, v)
 #define SIMD_STOREN(p, v, n) _mm512_mask_storeu_ps(p, simd_lanes(n), v)
+/* Non-temporal store (p 64-byte aligned) and the fence that orders them. */
+#define SIMD_STREAM(p, v) _mm512_stream_ps(p, v)
+#define SIMD_FENCE() _mm_sfence()
+#define SIMD_ALIGNED(p) (((uintptr_t)(p) & 63) == 0)
 #define SIMD_ADD(a, b) _mm512_add_ps(a, b)
 #define SIMD_ADDN(a, b, n) _mm512_mask_add_ps(a, simd_lanes(n), a, b)
 #define SIMD_MUL(a, b) _mm512_mul_ps(a, b)

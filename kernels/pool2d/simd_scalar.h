@@ -22,6 +22,10 @@ typedef bool simd_mask;
 #define SIMD_LOADN(p, n) ((void)(n), *(p))
 #define SIMD_STORE(p, v) (*(p) = (v))
 #define SIMD_STOREN(p, v, n) ((void)(n), *(p) = (v))
+/* Plain stores: portable C has no non-temporal store. */
+#define SIMD_STREAM(p, v) (*(p) = (v))
+#define SIMD_FENCE() ((void)0)
+#define SIMD_ALIGNED(p) ((void)(p), true)
 #define SIMD_ADD(a, b) ((a) + (b))
 #define SIMD_ADDN(a, b, n) ((void)(n), (a) + (b))
 #define SIMD_MUL(a, b) ((a) * (b))
