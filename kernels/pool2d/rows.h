@@ -499,6 +499,111 @@ ROWS_INLINE void bwd_max_row(const kb_pool2d_shape *s, const float *plane, const
     }
 }
 
+/* --- backward, max, tiled 2-wide windows ------------------------------------- */
+
+/* Windows 2 wide at stride 2, kh high at stride kh, no padding (the common
+ * 2x2 stride-2 pool): every input lies in at most one window, so diff_src is
+ * written once, row by row, from the routing masks (gradient at the first
+ * maximum, 0 elsewhere) instead of being zeroed and then added to at
+ * scattered offsets. Each row of a window is one load pair split into even
+ * and odd taps (SIMD_DEINTERLEAVE order, the gradients permuted to match),
+ * the first maximum is tracked as its tap number (kb_pool_max_replaces as
+ * compare-and-blend, row-major), and the pair of masked gradient vectors is
+ * interleaved back into the row. */
+static inline bool bwd_max_tiled(const kb_pool2d_shape *s) {
+    return s->algorithm == KB_POOL_MAX && s->kernel_w == 2 && s->stride_w == 2 &&
+           s->kernel_h == s->stride_h && s->pad_top == 0 && s->pad_left == 0;
+}
+
+/* One chunk of n outputs of output row `g`: input rows at `in`, diff_src
+ * rows at `d`, `in_width` apart. `full`: n is SIMD_WIDTH. */
+ROWS_INLINE void bwd_max_tiled_chunk(const float *in, const float *g, float *d, int64_t in_width,
+                                     int n, bool full, bool stream, int64_t kernel_h) {
+    const int lanes = 2 * n; /* floats of each row that the chunk's windows cover */
+    simd_vec best = SIMD_ZERO(), tap = SIMD_ZERO();
+    for (int64_t r = 0; r < kernel_h; r++) {
+        const float *p = in + r * in_width;
+        simd_vec lo, hi, even, odd;
+        if (full) {
+            lo = SIMD_LOAD(p);
+            hi = SIMD_LOAD(p + SIMD_WIDTH);
+        } else {
+            lo = lanes >= SIMD_WIDTH ? SIMD_LOAD(p) : SIMD_LOADN(p, lanes);
+            hi = lanes > SIMD_WIDTH ? SIMD_LOADN(p + SIMD_WIDTH, lanes - SIMD_WIDTH) : SIMD_ZERO();
+        }
+        SIMD_DEINTERLEAVE(lo, hi, &even, &odd);
+        if (r == 0) {
+            best = even;
+        } else {
+            const simd_mask replace = SIMD_REPLACES(even, best);
+            best = SIMD_SELECT(replace, best, even);
+            tap = SIMD_SELECT(replace, tap, SIMD_SET1((float)(2 * r)));
+        }
+        const simd_mask replace = SIMD_REPLACES(odd, best);
+        best = SIMD_SELECT(replace, best, odd);
+        tap = SIMD_SELECT(replace, tap, SIMD_SET1((float)(2 * r + 1)));
+    }
+    const simd_vec grad = SIMD_LANES_TO_RAW(full ? SIMD_LOAD(g) : SIMD_LOADN(g, n));
+    for (int64_t r = 0; r < kernel_h; r++) {
+        simd_vec lo, hi;
+        SIMD_INTERLEAVE(SIMD_SELECT(SIMD_CMPEQ(tap, SIMD_SET1((float)(2 * r))), SIMD_ZERO(), grad),
+                        SIMD_SELECT(SIMD_CMPEQ(tap, SIMD_SET1((float)(2 * r + 1))), SIMD_ZERO(),
+                                    grad),
+                        &lo, &hi);
+        float *q = d + r * in_width;
+        if (full && stream) {
+            SIMD_STREAM(q, lo);
+            SIMD_STREAM(q + SIMD_WIDTH, hi);
+        } else if (full) {
+            SIMD_STORE(q, lo);
+            SIMD_STORE(q + SIMD_WIDTH, hi);
+        } else {
+            if (lanes >= SIMD_WIDTH)
+                SIMD_STORE(q, lo);
+            else
+                SIMD_STOREN(q, lo, lanes);
+            if (lanes > SIMD_WIDTH) SIMD_STOREN(q + SIMD_WIDTH, hi, lanes - SIMD_WIDTH);
+        }
+    }
+}
+
+/* All of one plane's diff_src: the windows' rows, then zeros in the columns
+ * and rows no window covers. */
+ROWS_INLINE void bwd_max_tiled_plane(const kb_pool2d_shape *s, const float *plane,
+                                     const float *grad, float *diff, bool stream,
+                                     int64_t kernel_h) {
+    const int64_t in_width = s->in_width, out_width = s->out_width;
+    const int64_t full = out_width / SIMD_WIDTH * SIMD_WIDTH, covered = 2 * out_width;
+    for (int64_t oh = 0; oh < s->out_height; oh++) {
+        const float *in = plane + oh * kernel_h * in_width;
+        float *d = diff + oh * kernel_h * in_width;
+        const float *g = grad + oh * out_width;
+        const bool row_stream = stream && SIMD_ALIGNED(d);
+        int64_t ow = 0;
+        for (; ow < full; ow += SIMD_WIDTH)
+            bwd_max_tiled_chunk(in + 2 * ow, g + ow, d + 2 * ow, in_width, SIMD_WIDTH, true,
+                                row_stream, kernel_h);
+        if (ow < out_width)
+            bwd_max_tiled_chunk(in + 2 * ow, g + ow, d + 2 * ow, in_width, (int)(out_width - ow),
+                                false, false, kernel_h);
+        if (covered < in_width)
+            for (int64_t r = 0; r < kernel_h; r++)
+                memset(d + r * in_width + covered, 0,
+                       (size_t)(in_width - covered) * sizeof *diff);
+    }
+    const int64_t rows = s->out_height * kernel_h;
+    memset(diff + rows * in_width, 0, (size_t)((s->in_height - rows) * in_width) * sizeof *diff);
+}
+
+/* Whether diff_src bypasses the caches: the rule of fwd_stream over every
+ * tensor of the backward pass. */
+static inline bool bwd_stream(const kb_pool2d_shape *s) {
+    const int64_t planes = s->batch * s->channels, in = s->in_height * s->in_width;
+    const int64_t floats = planes * (2 * in + s->out_height * s->out_width) +
+                           (s->algorithm == KB_POOL_MAX ? planes * in : 0);
+    return floats * (int64_t)sizeof(float) > KB_POOL_STREAM_BYTES;
+}
+
 /* --- backward, avg --------------------------------------------------------------- */
 
 /* Per-thread row buffers of avg bwd, in floats: the shares of one output row
@@ -635,6 +740,7 @@ static inline kb_status rows_bwd_run(const kb_problem *problem, const kb_args *a
     const float *diff_dst = args->tensor[KB_ARG_DIFF_DST];
     float *diff_src = args->tensor[KB_ARG_DIFF_SRC];
     const size_t thread_floats = bwd_thread_floats(s);
+    const bool tiled = bwd_max_tiled(s), stream = tiled && bwd_stream(s);
     assert(diff_dst && diff_src && (src || !max) && ctx->threads >= 1);
     assert(workspace || thread_floats == 0);
     int64_t ow_first, ow_end;
@@ -650,10 +756,19 @@ static inline kb_status rows_bwd_run(const kb_problem *problem, const kb_args *a
         float *share = max ? NULL : mine, *spread = max ? NULL : mine + bwd_avg_share_floats(s);
         float *padded = max ? mine : NULL; /* NULL when no row needs padding */
         if (padded) fill_padded_rows(s, padded, -INFINITY);
-#pragma omp for schedule(static)
+        /* nowait: each thread fences its own non-temporal stores before the
+         * barrier that ends the parallel region. */
+#pragma omp for schedule(static) nowait
         for (int64_t p = 0; p < planes; p++) {
             float *diff = diff_src + p * in_plane;
             const float *grad = diff_dst + p * out_plane;
+            if (tiled) { /* kh 2 (2x2 stride 2) as a constant: its row loops unroll */
+                if (s->kernel_h == 2)
+                    bwd_max_tiled_plane(s, src + p * in_plane, grad, diff, stream, 2);
+                else
+                    bwd_max_tiled_plane(s, src + p * in_plane, grad, diff, stream, s->kernel_h);
+                continue;
+            }
             memset(diff, 0, (size_t)in_plane * sizeof *diff);
             for (int64_t oh = 0; oh < s->out_height; oh++) {
                 const float *g = grad + oh * s->out_width;
@@ -675,6 +790,7 @@ static inline kb_status rows_bwd_run(const kb_problem *problem, const kb_args *a
                 }
             }
         }
+        if (stream) SIMD_FENCE();
     }
     return KB_OK;
 }

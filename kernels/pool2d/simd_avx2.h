@@ -66,6 +66,12 @@ static inline void simd_deinterleave(__m256 lo, __m256 hi, __m256 *even, __m256 
 static inline __m256 simd_raw_to_lanes(__m256 v) {
     return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(v), _MM_SHUFFLE(3, 1, 2, 0)));
 }
+/* The inverse of simd_deinterleave: lo:hi from even and odd lanes in its
+ * in-lane order (unpacking within 128-bit lanes undoes the shuffles). */
+static inline void simd_interleave(__m256 even, __m256 odd, __m256 *lo, __m256 *hi) {
+    *lo = _mm256_unpacklo_ps(even, odd);
+    *hi = _mm256_unpackhi_ps(even, odd);
+}
 /* v0 0 v1 0 ... v7 0 over 16 lanes (stride-2 spreads). */
 static inline void simd_interleave_zero(__m256 v, __m256 *lo, __m256 *hi) {
     const __m256 a = _mm256_unpacklo_ps(v, _mm256_setzero_ps()); /* v0 0 v1 0 | v4 0 v5 0 */
@@ -85,6 +91,9 @@ static inline __m256 simd_gathern(const float *p, int64_t stride, int n) {
 #define SIMD_DEINTERLEAVE(lo, hi, even, odd) simd_deinterleave(lo, hi, even, odd)
 #define SIMD_RAW_TO_LANES(v) simd_raw_to_lanes(v)
 #define SIMD_UNORD(a, b) _mm256_cmp_ps(a, b, _CMP_UNORD_Q) /* a or b is NaN */
+#define SIMD_INTERLEAVE(even, odd, lo, hi) simd_interleave(even, odd, lo, hi)
+#define SIMD_LANES_TO_RAW(v) simd_raw_to_lanes(v) /* the permutation is its own inverse */
+#define SIMD_CMPEQ(a, b) _mm256_cmp_ps(a, b, _CMP_EQ_OQ)
 #define SIMD_HSUM(v) simd_hsum(v)
 #define SIMD_EVENS(lo, hi) simd_evens(lo, hi)
 #define SIMD_INTERLEAVE_ZERO(v, lo, hi) simd_interleave_zero(v, lo, hi)

@@ -60,6 +60,14 @@ static inline void simd_deinterleave(__m512 lo, __m512 hi, __m512 *even, __m512 
     *even = _mm512_permutex2var_ps(lo, evens, hi);
     *odd = _mm512_permutex2var_ps(lo, odds, hi);
 }
+/* The inverse of simd_deinterleave. */
+static inline void simd_interleave(__m512 even, __m512 odd, __m512 *lo, __m512 *hi) {
+    const __m512i first = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+    const __m512i second =
+        _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+    *lo = _mm512_permutex2var_ps(even, first, odd);
+    *hi = _mm512_permutex2var_ps(even, second, odd);
+}
 /* v0 0 v1 0 ... v15 0 over 32 lanes (stride-2 spreads). */
 static inline void simd_interleave_zero(__m512 v, __m512 *lo, __m512 *hi) {
     const __m512i first = _mm512_setr_epi32(0, 16, 1, 16, 2, 16, 3, 16, 4, 16, 5, 16, 6, 16, 7, 16);
@@ -82,6 +90,9 @@ static inline __m512 simd_gathern(const float *p, int64_t stride, int n) {
 #define SIMD_DEINTERLEAVE(lo, hi, even, odd) simd_deinterleave(lo, hi, even, odd)
 #define SIMD_RAW_TO_LANES(v) (v)
 #define SIMD_UNORD(a, b) _mm512_cmp_ps_mask(a, b, _CMP_UNORD_Q) /* a or b is NaN */
+#define SIMD_INTERLEAVE(even, odd, lo, hi) simd_interleave(even, odd, lo, hi)
+#define SIMD_LANES_TO_RAW(v) (v)
+#define SIMD_CMPEQ(a, b) _mm512_cmp_ps_mask(a, b, _CMP_EQ_OQ)
 #define SIMD_EVENS(lo, hi) simd_evens(lo, hi)
 #define SIMD_INTERLEAVE_ZERO(v, lo, hi) simd_interleave_zero(v, lo, hi)
 #define SIMD_GATHERN(p, stride, n) simd_gathern(p, stride, n)

@@ -43,6 +43,9 @@ typedef bool simd_mask;
 #define SIMD_DEINTERLEAVE(lo, hi, even, odd) (*(even) = (lo), *(odd) = (hi))
 #define SIMD_RAW_TO_LANES(v) (v)
 #define SIMD_UNORD(a, b) ((a) != (a) || (b) != (b))
+#define SIMD_INTERLEAVE(even, odd, lo, hi) (*(lo) = (even), *(hi) = (odd))
+#define SIMD_LANES_TO_RAW(v) (v)
+#define SIMD_CMPEQ(a, b) ((a) == (b))
 #define SIMD_INTERLEAVE_ZERO(v, lo, hi) (*(lo) = (v), *(hi) = 0.0f)
 #define SIMD_GATHERN(p, stride, n) ((void)(stride), (void)(n), *(p))
 #define SIMD_IOTA_TIMES(k) 0
