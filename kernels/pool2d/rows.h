@@ -293,6 +293,22 @@ static inline bool fwd_stream(const kb_pool2d_shape *s) {
     return floats * (int64_t)sizeof(float) > KB_POOL_STREAM_BYTES;
 }
 
+/* inv[(r - 1) hf + ow] (hf = hrow_floats): 1 / divisor of output ow's
+ * window with r rows inside, r = 1 .. kh, rounded once from double. A window
+ * with no column inside sums padding zeros (fwd) or covers no input (bwd);
+ * its reciprocal 0 gives the policy's 0. Once per thread and run. */
+static inline void fill_reciprocals(const kb_pool2d_shape *s, float *inv) {
+    const int64_t hf = hrow_floats(s);
+    for (int64_t r = 1; r <= s->kernel_h; r++)
+        for (int64_t ow = 0; ow < hf; ow++) {
+            int64_t w0 = 0, w1 = 0;
+            if (ow < s->out_width)
+                kb_pool_window(ow, s->stride_w, s->pad_left, s->kernel_w, s->in_width, &w0, &w1);
+            const int64_t divisor = kb_pool_divisor(s, r, w1 - w0);
+            inv[(r - 1) * hf + ow] = divisor ? (float)(1.0 / (double)divisor) : 0.0f;
+        }
+}
+
 /* Output rows [oh0, oh1) of one plane. kernel_h and kernel_w are constants
  * in the common cases (see rows_fwd_run), so the tap and row loops unroll
  * and the ring's modulo is a multiply. */
@@ -390,20 +406,7 @@ static inline kb_status rows_fwd_run(const kb_problem *problem, const kb_args *a
         float *inv = along || max ? NULL : ring + s->kernel_h * hf;
         float *left = along ? NULL : ring + (max ? 1 : 2) * s->kernel_h * hf;
         float *right = along ? NULL : left + (edges.left + 15) / 16 * 16;
-        if (inv) {
-            /* inv[(r - 1) hf + ow]: 1 / divisor of output ow's window with r
-             * rows inside. A window with no column inside sums padding
-             * zeros; its reciprocal 0 makes its average 0 (the policy). */
-            for (int64_t r = 1; r <= s->kernel_h; r++)
-                for (int64_t ow = 0; ow < hf; ow++) {
-                    int64_t w0 = 0, w1 = 0;
-                    if (ow < s->out_width)
-                        kb_pool_window(ow, s->stride_w, s->pad_left, s->kernel_w, s->in_width,
-                                       &w0, &w1);
-                    const int64_t divisor = kb_pool_divisor(s, r, w1 - w0);
-                    inv[(r - 1) * hf + ow] = divisor ? (float)(1.0 / (double)divisor) : 0.0f;
-                }
-        }
+        if (inv) fill_reciprocals(s, inv);
         if (!along) { /* the edge rows' padding: -inf never wins a max, 0 adds nothing */
             const float fill = max ? -INFINITY : 0.0f;
             for (int64_t i = 0; i < edges.left; i++) left[i] = fill;
@@ -712,6 +715,92 @@ ROWS_INLINE void bwd_avg_row(const kb_pool2d_shape *s, const float *grad, float 
     }
 }
 
+/* --- backward, avg, stride 1: gathered ------------------------------------------ */
+
+/* At stride 1 across (the common 3x3 stride-1 pool) avg bwd gathers
+ * instead of spreading: diff_src[ih][iw] is the sum of the shares of the
+ * windows covering it, and that sum is separable. Each output row's shares
+ * (diff_dst times the reciprocal divisor: two roundings, allowed by
+ * problem.c) go into a ring of kh share rows; each input row sums the share
+ * rows of the output rows covering it (V), then column iw sums V at
+ * iw + pad_left - q for the kw taps q, from a copy of V with zeros around
+ * it. Every diff_src row is written once, with whole-vector stores (no
+ * zeroing, no read-modify-write), non-temporal when the tensors exceed the
+ * L3. The order of the additions differs from the reference's; the bound
+ * counts terms, not their order. */
+static inline bool bwd_avg_gathered(const kb_pool2d_shape *s) {
+    return s->algorithm != KB_POOL_MAX && s->stride_w == 1;
+}
+/* V's copy: kw - 1 zeros, then out_width values (zeros past them, whole
+ * vectors), long enough for the last chunk of the input row. */
+static inline int64_t gather_row_floats(const kb_pool2d_shape *s) {
+    const int64_t need = s->kernel_w - 1 + s->in_width + s->pad_left + SIMD_WIDTH;
+    const int64_t v = s->kernel_w - 1 + hrow_floats(s);
+    return ((need > v ? need : v) + 15) / 16 * 16;
+}
+static inline size_t bwd_gather_thread_floats(const kb_pool2d_shape *s) {
+    return (size_t)(2 * s->kernel_h * hrow_floats(s) + gather_row_floats(s));
+}
+
+ROWS_INLINE void bwd_avg_gather_plane(const kb_pool2d_shape *s, const float *grad, float *diff,
+                                      float *ring, const float *inv, float *vrow, bool stream,
+                                      int64_t kernel_h, int64_t kernel_w) {
+    const int64_t hf = hrow_floats(s), out_width = s->out_width, in_width = s->in_width;
+    const int64_t out_height = s->out_height, stride_h = s->stride_h, pad_top = s->pad_top;
+    float *v = vrow + kernel_w - 1;
+    int64_t next = 0; /* share rows below `next` are in the ring */
+    for (int64_t ih = 0; ih < s->in_height; ih++) {
+        float *d = diff + ih * in_width;
+        /* Output rows [a, b] cover input row ih. */
+        int64_t a = ih + pad_top - kernel_h + 1, b = (ih + pad_top) / stride_h;
+        a = a <= 0 ? 0 : (a + stride_h - 1) / stride_h;
+        if (b > out_height - 1) b = out_height - 1;
+        if (a > b) {
+            memset(d, 0, (size_t)in_width * sizeof *d);
+            continue;
+        }
+        for (int64_t oh = a > next ? a : next; oh <= b; oh++) {
+            int64_t h0, h1;
+            kb_pool_window(oh, stride_h, pad_top, kernel_h, s->in_height, &h0, &h1);
+            const float *row_inv = inv + (h1 - h0 - 1) * hf; /* h1 > h0: it covers ih */
+            const float *g = grad + oh * out_width;
+            float *share = ring + oh % kernel_h * hf;
+            int64_t ow = 0;
+            for (; ow + SIMD_WIDTH <= out_width; ow += SIMD_WIDTH)
+                SIMD_STORE(share + ow, SIMD_MUL(SIMD_LOAD(g + ow), SIMD_LOAD(row_inv + ow)));
+            if (ow < out_width) /* zeros past the row keep V's padding zero */
+                SIMD_STORE(share + ow, SIMD_MUL(SIMD_LOADN(g + ow, (int)(out_width - ow)),
+                                                SIMD_LOAD(row_inv + ow)));
+        }
+        if (b + 1 > next) next = b + 1;
+        /* V = the sum of share rows a..b (at most kh: distinct slots). */
+        const float *first = ring + a % kernel_h * hf;
+        for (int64_t ow = 0; ow < out_width; ow += SIMD_WIDTH) {
+            simd_vec acc = SIMD_LOAD(first + ow);
+            for (int64_t oh = a + 1; oh <= b; oh++)
+                acc = SIMD_ADD(acc, SIMD_LOAD(ring + oh % kernel_h * hf + ow));
+            SIMD_STORE(v + ow, acc);
+        }
+        /* diff_src row: the kw taps of V ending at iw + pad_left. */
+        const float *base = v + s->pad_left;
+        const bool row_stream = stream && SIMD_ALIGNED(d);
+        int64_t iw = 0;
+        for (; iw + SIMD_WIDTH <= in_width; iw += SIMD_WIDTH) {
+            simd_vec acc = SIMD_LOAD(base + iw);
+            for (int64_t q = 1; q < kernel_w; q++) acc = SIMD_ADD(acc, SIMD_LOAD(base + iw - q));
+            if (row_stream)
+                SIMD_STREAM(d + iw, acc);
+            else
+                SIMD_STORE(d + iw, acc);
+        }
+        if (iw < in_width) {
+            simd_vec acc = SIMD_LOAD(base + iw);
+            for (int64_t q = 1; q < kernel_w; q++) acc = SIMD_ADD(acc, SIMD_LOAD(base + iw - q));
+            SIMD_STOREN(d + iw, acc, (int)(in_width - iw));
+        }
+    }
+}
+
 static inline bool rows_bwd_supports(const kb_problem *problem, const char **why_not) {
     const kb_pool2d_shape *s = &problem->pool2d;
     if (s->algorithm == KB_POOL_MAX && s->in_height * s->in_width > INT32_MAX) {
@@ -722,6 +811,7 @@ static inline bool rows_bwd_supports(const kb_problem *problem, const char **why
 }
 
 static inline size_t bwd_thread_floats(const kb_pool2d_shape *s) {
+    if (bwd_avg_gathered(s)) return bwd_gather_thread_floats(s);
     if (s->algorithm != KB_POOL_MAX) return bwd_avg_thread_floats(s);
     return needs_padding(s) ? (size_t)(s->kernel_h * padded_row_floats(s)) : 0;
 }
@@ -740,7 +830,8 @@ static inline kb_status rows_bwd_run(const kb_problem *problem, const kb_args *a
     const float *diff_dst = args->tensor[KB_ARG_DIFF_DST];
     float *diff_src = args->tensor[KB_ARG_DIFF_SRC];
     const size_t thread_floats = bwd_thread_floats(s);
-    const bool tiled = bwd_max_tiled(s), stream = tiled && bwd_stream(s);
+    const bool tiled = bwd_max_tiled(s), gathered = bwd_avg_gathered(s);
+    const bool stream = (tiled || gathered) && bwd_stream(s);
     assert(diff_dst && diff_src && (src || !max) && ctx->threads >= 1);
     assert(workspace || thread_floats == 0);
     int64_t ow_first, ow_end;
@@ -755,6 +846,14 @@ static inline kb_status rows_bwd_run(const kb_problem *problem, const kb_args *a
                           : NULL;
         float *share = max ? NULL : mine, *spread = max ? NULL : mine + bwd_avg_share_floats(s);
         float *padded = max ? mine : NULL; /* NULL when no row needs padding */
+        float *ring = NULL, *inv = NULL, *vrow = NULL;
+        if (gathered) {
+            ring = mine;
+            inv = ring + s->kernel_h * hrow_floats(s);
+            vrow = inv + s->kernel_h * hrow_floats(s);
+            fill_reciprocals(s, inv);
+            memset(vrow, 0, (size_t)gather_row_floats(s) * sizeof *vrow);
+        }
         if (padded) fill_padded_rows(s, padded, -INFINITY);
         /* nowait: each thread fences its own non-temporal stores before the
          * barrier that ends the parallel region. */
@@ -767,6 +866,14 @@ static inline kb_status rows_bwd_run(const kb_problem *problem, const kb_args *a
                     bwd_max_tiled_plane(s, src + p * in_plane, grad, diff, stream, 2);
                 else
                     bwd_max_tiled_plane(s, src + p * in_plane, grad, diff, stream, s->kernel_h);
+                continue;
+            }
+            if (gathered) { /* 3x3 (stride 1 across) as constants: the tap loops unroll */
+                if (s->kernel_h == 3 && s->kernel_w == 3)
+                    bwd_avg_gather_plane(s, grad, diff, ring, inv, vrow, stream, 3, 3);
+                else
+                    bwd_avg_gather_plane(s, grad, diff, ring, inv, vrow, stream, s->kernel_h,
+                                         s->kernel_w);
                 continue;
             }
             memset(diff, 0, (size_t)in_plane * sizeof *diff);
