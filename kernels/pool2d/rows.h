@@ -7,7 +7,8 @@
  * one tap for consecutive outputs are a plain load for stride 1, two loads
  * and an even-lane permute for stride 2, and a masked gather otherwise.
  * Vertical clipping is a shorter row range; windows hanging over the left or
- * right edge read padded copies of their input rows (see "padded rows"), so
+ * right edge read padded copies of their input rows ("edge rows" in fwd,
+ * a padded plane in max bwd, see "padded rows"), so
  * no output takes a scalar path.
  *
  *   fwd max   lane-wise x86 max in row-major tap order (an equal later tap
@@ -67,11 +68,11 @@ ROWS_INLINE simd_vec load_strided(const float *p, int64_t stride, int n, int64_t
 
 /* --- padded rows ------------------------------------------------------------- */
 
-/* Where an output row has windows hanging over the left or right edge, its
- * input rows are first copied into per-thread padded rows (input column c at
- * index c + pad_left, -inf around it for max, 0 for avg), and every output of
- * the row runs the vector path on them; rows without such windows read src in
- * place. -inf never wins a max over an input (ties keep the earlier tap, and
+/* Where an output row has windows hanging over the left or right edge, the
+ * max backward first copies the plane into a per-thread padded plane (input
+ * column c at index c + pad_left, -inf around it), once per plane, and every
+ * output runs the vector path on it; without such windows it reads src in
+ * place. (The forward pads only the edges of each row: "edge rows".) -inf never wins a max over an input (ties keep the earlier tap, and
  * an all-padding window is -inf, the policy), 0 adds nothing to a sum, and
  * the avg divisor counts the taps inside the input per column. */
 static inline bool needs_padding(const kb_pool2d_shape *s) {
@@ -89,14 +90,15 @@ static inline int64_t padded_row_floats(const kb_pool2d_shape *s) {
     return ((windows > input ? windows : input) + 2 * SIMD_WIDTH + 15) / 16 * 16;
 }
 
-/* Fills every padded row with `fill` (the copies only overwrite the input
- * columns), once per thread and run. */
+/* Fills the in_height rows of a padded plane with `fill` (the copies only
+ * overwrite the input columns), once per thread and run. */
 static inline void fill_padded_rows(const kb_pool2d_shape *s, float *rows, float fill) {
-    const int64_t n = s->kernel_h * padded_row_floats(s);
+    const int64_t n = s->in_height * padded_row_floats(s);
     for (int64_t i = 0; i < n; i++) rows[i] = fill;
 }
 
-/* Copies input rows [h0, h1) of `plane` into the padded rows. */
+/* Copies input rows [h0, h1) of `plane` into padded rows (row h0 first):
+ * each input row once per plane, not once per output row that reads it. */
 static inline void copy_padded_rows(const kb_pool2d_shape *s, const float *plane, int64_t h0,
                                     int64_t h1, float *rows) {
     const int64_t stride = padded_row_floats(s);
@@ -458,36 +460,66 @@ static inline kb_status rows_fwd_run(const kb_problem *problem, const kb_args *a
  * -inf inputs, or no input at all): those few lanes are redone by the scalar
  * kb_pool2d_argmax_one, so ties with -inf inputs still go to the first one. */
 ROWS_INLINE void bwd_max_row(const kb_pool2d_shape *s, const float *plane, const float *grad,
-                             float *diff, int64_t oh, float *padded, int64_t stride_w) {
+                             float *diff, int64_t oh, float *padded, int64_t stride_w,
+                             int64_t kernel_w, int64_t kernel_h) {
     int64_t h0, h1;
-    kb_pool_window(oh, s->stride_h, s->pad_top, s->kernel_h, s->in_height, &h0, &h1);
+    kb_pool_window(oh, s->stride_h, s->pad_top, kernel_h, s->in_height, &h0, &h1);
     if (h0 == h1) return; /* every window of the row is padding: gradients go nowhere */
-    const int64_t in_width = s->in_width, kernel_w = s->kernel_w;
+    const int64_t in_width = s->in_width, out_width = s->out_width;
     const float *base = plane + h0 * in_width;
     int64_t row_stride = in_width, col0 = -s->pad_left; /* pad_left is 0 when not padded */
-    if (padded) {
-        copy_padded_rows(s, plane, h0, h1, padded);
-        base = padded;
+    if (padded) { /* the plane's padded copy */
         row_stride = padded_row_floats(s);
+        base = padded + h0 * row_stride;
         col0 = 0;
     }
+    /* Interior rows have kh rows: a constant when kernel_h is, so the tap
+     * loops unroll and each tap's offset vector is hoisted out of the chunk
+     * loop. */
+    const int64_t rows = h1 - h0 == kernel_h ? kernel_h : h1 - h0;
     const simd_ivec lane_columns = SIMD_IOTA_TIMES(stride_w);
-    for (int64_t ow = 0; ow < s->out_width; ow += SIMD_WIDTH) {
-        const int n = s->out_width - ow < SIMD_WIDTH ? (int)(s->out_width - ow) : SIMD_WIDTH;
+    for (int64_t ow = 0; ow < out_width; ow += SIMD_WIDTH) {
+        const int n = out_width - ow < SIMD_WIDTH ? (int)(out_width - ow) : SIMD_WIDTH;
         const int64_t col = col0 + ow * stride_w;           /* in `base`'s rows */
         const int64_t in_col = ow * stride_w - s->pad_left; /* in the input's */
-        simd_vec best = load_strided(base + col, stride_w, n, row_stride - col);
-        simd_ivec at = SIMD_IADD(lane_columns, SIMD_ISET1(h0 * in_width + in_col));
-        for (int64_t r = 0; r < h1 - h0; r++)
-            for (int64_t q = r == 0; q < kernel_w; q++) {
-                const simd_vec x = load_strided(base + r * row_stride + col + q, stride_w, n,
-                                                row_stride - col - q);
-                const simd_mask replace = SIMD_REPLACES(x, best);
-                best = SIMD_SELECT(replace, best, x);
-                at = SIMD_ISELECT(
-                    replace, at,
-                    SIMD_IADD(lane_columns, SIMD_ISET1((h0 + r) * in_width + in_col + q)));
-            }
+        simd_vec best = SIMD_ZERO();
+        simd_ivec at = SIMD_ISET1(0); /* the first maximum's offset from the window's start */
+        if (stride_w == 2 && n == SIMD_WIDTH &&
+            row_stride - col >= ((kernel_w - 1) & ~(int64_t)1) + 2 * SIMD_WIDTH) {
+            /* Taps 2k and 2k+1 from one load pair (SIMD_DEINTERLEAVE order,
+             * put back in lane order after the last tap). */
+            for (int64_t r = 0; r < rows; r++)
+                for (int64_t q = 0; q < kernel_w; q += 2) {
+                    const float *p = base + r * row_stride + col + q;
+                    simd_vec even, odd;
+                    SIMD_DEINTERLEAVE(SIMD_LOAD(p), SIMD_LOAD(p + SIMD_WIDTH), &even, &odd);
+                    if (r == 0 && q == 0) {
+                        best = even;
+                    } else {
+                        const simd_mask replace = SIMD_REPLACES(even, best);
+                        best = SIMD_SELECT(replace, best, even);
+                        at = SIMD_ISELECT(replace, at, SIMD_ISET1(r * in_width + q));
+                    }
+                    if (q + 1 < kernel_w) {
+                        const simd_mask replace = SIMD_REPLACES(odd, best);
+                        best = SIMD_SELECT(replace, best, odd);
+                        at = SIMD_ISELECT(replace, at, SIMD_ISET1(r * in_width + q + 1));
+                    }
+                }
+            best = SIMD_RAW_TO_LANES(best);
+            at = SIMD_IRAW_TO_LANES(at);
+        } else {
+            best = load_strided(base + col, stride_w, n, row_stride - col);
+            for (int64_t r = 0; r < rows; r++)
+                for (int64_t q = r == 0; q < kernel_w; q++) {
+                    const simd_vec x = load_strided(base + r * row_stride + col + q, stride_w, n,
+                                                    row_stride - col - q);
+                    const simd_mask replace = SIMD_REPLACES(x, best);
+                    best = SIMD_SELECT(replace, best, x);
+                    at = SIMD_ISELECT(replace, at, SIMD_ISET1(r * in_width + q));
+                }
+        }
+        at = SIMD_IADD(at, SIMD_IADD(lane_columns, SIMD_ISET1(h0 * in_width + in_col)));
         int32_t offsets[SIMD_WIDTH];
         SIMD_ISTORE(offsets, at);
         if (padded) {
@@ -813,7 +845,7 @@ static inline bool rows_bwd_supports(const kb_problem *problem, const char **why
 static inline size_t bwd_thread_floats(const kb_pool2d_shape *s) {
     if (bwd_avg_gathered(s)) return bwd_gather_thread_floats(s);
     if (s->algorithm != KB_POOL_MAX) return bwd_avg_thread_floats(s);
-    return needs_padding(s) ? (size_t)(s->kernel_h * padded_row_floats(s)) : 0;
+    return needs_padding(s) ? (size_t)(s->in_height * padded_row_floats(s)) : 0;
 }
 
 static inline size_t rows_bwd_workspace_bytes(const kb_problem *problem, const kb_context *ctx) {
@@ -877,6 +909,7 @@ static inline kb_status rows_bwd_run(const kb_problem *problem, const kb_args *a
                 continue;
             }
             memset(diff, 0, (size_t)in_plane * sizeof *diff);
+            if (padded) copy_padded_rows(s, src + p * in_plane, 0, s->in_height, padded);
             for (int64_t oh = 0; oh < s->out_height; oh++) {
                 const float *g = grad + oh * s->out_width;
                 if (!max) {
@@ -884,17 +917,17 @@ static inline kb_status rows_bwd_run(const kb_problem *problem, const kb_args *a
                     continue;
                 }
                 const float *plane = src + p * in_plane;
-                switch (s->stride_w) {
-                case 1:
-                    bwd_max_row(s, plane, g, diff, oh, padded, 1);
-                    break;
-                case 2:
-                    bwd_max_row(s, plane, g, diff, oh, padded, 2);
-                    break;
-                default:
-                    bwd_max_row(s, plane, g, diff, oh, padded, s->stride_w);
-                    break;
-                }
+                /* Constant strides and kernel sizes: the 3x3 stride-2 pool
+                 * (ResNet's), then any kernel at strides 1 and 2. */
+                const int64_t sw = s->stride_w, kw = s->kernel_w, kh = s->kernel_h;
+                if (sw == 2 && kw == 3 && kh == 3)
+                    bwd_max_row(s, plane, g, diff, oh, padded, 2, 3, 3);
+                else if (sw == 1)
+                    bwd_max_row(s, plane, g, diff, oh, padded, 1, kw, kh);
+                else if (sw == 2)
+                    bwd_max_row(s, plane, g, diff, oh, padded, 2, kw, kh);
+                else
+                    bwd_max_row(s, plane, g, diff, oh, padded, sw, kw, kh);
             }
         }
         if (stream) SIMD_FENCE();

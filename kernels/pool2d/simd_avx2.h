@@ -103,6 +103,7 @@ static inline __m256 simd_gathern(const float *p, int64_t stride, int n) {
 #define SIMD_IADD(a, b) _mm256_add_epi32(a, b)
 #define SIMD_ISELECT(m, a, b)                                                                      \
     _mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(a), _mm256_castsi256_ps(b), m))
+#define SIMD_IRAW_TO_LANES(v) _mm256_permute4x64_epi64(v, _MM_SHUFFLE(3, 1, 2, 0))
 #define SIMD_ISTORE(p, v) _mm256_storeu_si256((__m256i *)(p), v)
 
 #endif

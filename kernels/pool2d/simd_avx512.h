@@ -100,6 +100,7 @@ static inline __m512 simd_gathern(const float *p, int64_t stride, int n) {
 #define SIMD_ISET1(x) _mm512_set1_epi32((int32_t)(x))
 #define SIMD_IADD(a, b) _mm512_add_epi32(a, b)
 #define SIMD_ISELECT(m, a, b) _mm512_mask_mov_epi32(a, m, b) /* m ? b : a */
+#define SIMD_IRAW_TO_LANES(v) (v)
 #define SIMD_ISTORE(p, v) _mm512_storeu_si512((void *)(p), v)
 
 #endif

@@ -52,6 +52,7 @@ typedef bool simd_mask;
 #define SIMD_ISET1(x) ((int32_t)(x))
 #define SIMD_IADD(a, b) ((a) + (b))
 #define SIMD_ISELECT(m, a, b) ((m) ? (b) : (a))
+#define SIMD_IRAW_TO_LANES(v) (v)
 #define SIMD_ISTORE(p, v) (*(p) = (v))
 
 #endif
