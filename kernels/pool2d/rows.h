@@ -3,35 +3,41 @@
  * simd_avx512.h, simd_scalar.h and then this header, and gets its width.
  *
  * Vectors run across the output width of one output row of one NCHW plane,
- * SIMD_WIDTH outputs at a time, the last chunk masked. The input columns of
- * one tap for consecutive outputs are a plain load for stride 1, two loads
- * and an even-lane permute for stride 2, and a masked gather otherwise.
- * Vertical clipping is a shorter row range; windows hanging over the left or
- * right edge read padded copies of their input rows ("edge rows" in fwd,
- * a padded plane in max bwd, see "padded rows"), so
- * no output takes a scalar path.
+ * SIMD_WIDTH outputs at a time. The input columns of one tap for
+ * consecutive outputs are a plain load for stride 1, a load pair split into
+ * even and odd lanes for stride 2 (two taps per pair), and a gather
+ * otherwise. Vertical clipping is a shorter row range; windows hanging over
+ * the left or right edge read padded copies ("edge rows" in fwd, a padded
+ * plane in max bwd), so no output takes a scalar path.
  *
- *   fwd max   lane-wise x86 max in row-major tap order (an equal later tap
- *             never replaces the earlier one) plus a NaN mask, so a window
- *             holding a NaN gives NaN;
- *   fwd avg   float sum in row-major tap order over the divisor (the taps
- *             inside, per column, or kh*kw). When the window is wider than
- *             the output row (global pooling), vectors run along the window
- *             instead and are summed across lanes at the end (another order,
- *             same bound);
- *   bwd max   the first maximum's plane offset per lane (kb_pool_max_replaces
- *             as compare-and-blend), then its gradient added to diff_src with
- *             scalar adds, outputs in row-major order;
- *   bwd avg   per output row: shares diff_dst / divisor, spread along one
- *             padded row buffer (each share over its kw taps), which is then
- *             added to the kh input rows the windows cover.
- * Backward runs one plane at a time into a zeroed diff_src plane that stays
- * in cache while it accumulates.
+ *   fwd       separable (see "forward"): each input row reduced over kw
+ *             once into a ring of H rows, each output row reduces kh of
+ *             them. max: x86 max keeping the earlier operand on ties, tap
+ *             and row order row-major, plus a NaN mask, so the result is
+ *             the first maximum bit for bit and a window holding a NaN gives
+ *             NaN. avg: the float sum times a reciprocal of the divisor (the
+ *             taps inside, per column, or kh*kw). When the window is wider
+ *             than the output row (global pooling), vectors run along the
+ *             window instead and are summed across lanes at the end;
+ *   bwd max   2-wide stride-2 windows tiling the input (2x2 s2): diff_src
+ *             rows written once from routing masks; otherwise the first
+ *             maximum's plane offset per lane (kb_pool_max_replaces as
+ *             compare-and-blend), its gradient added to a zeroed diff_src
+ *             plane with scalar adds, outputs in row-major order;
+ *   bwd avg   stride 1 across: gathered, each diff_src row the sum of the
+ *             shares covering it, written once; otherwise per output row:
+ *             shares diff_dst / divisor, spread along one padded row buffer
+ *             (each share over its kw taps), then added to the kh input
+ *             rows the windows cover, in a zeroed plane that stays in cache.
+ * Outputs larger than the L3 together with the inputs are written with
+ * non-temporal stores where they are written whole (fwd, the tiled and
+ * gathered bwd paths).
  *
- * Threads: forward over (plane, output row) pairs, backward over planes
- * (overlapping windows of one plane write the same inputs), static schedule,
- * ctx->threads OpenMP threads; per-thread buffers in the workspace. Max bwd
- * keeps plane offsets in int32 lanes: planes up to 2^31 - 1 elements. */
+ * Threads: forward over (plane, band of output rows) items (whole planes
+ * when there are enough), backward over planes (overlapping windows of one
+ * plane write the same inputs), static schedule, ctx->threads OpenMP
+ * threads; per-thread buffers in the workspace. Max bwd keeps plane offsets
+ * in int32 lanes: planes up to 2^31 - 1 elements. */
 #ifndef KB_POOL2D_ROWS_H
 #define KB_POOL2D_ROWS_H
 
