@@ -3,7 +3,9 @@
  * prime sizes, windows hanging over every edge, windows entirely in padding,
  * stride below, equal to and above the kernel, 1x1, the kernel as large as
  * the image, and output widths one below, at and one above the vector widths
- * (8 and 16) for strides 1, 2 (the even/odd split) and 3, 4 (gathers).
+ * (8 and 16) for strides 1, 2 (the even/odd split) and 3, 4 (gathers);
+ * then the separable forward's edge rows and row ring, and the tiled max
+ * backward.
  * Integer inputs (many ties: max bwd must route each one to the first
  * maximum, like the reference) must match exactly for max; real inputs within
  * the bounds in kernels/pool2d/problem.c (max fwd: exactly). Threads 1 and 2. */
@@ -36,6 +38,19 @@ static const char *const shapes[] = {
     ALL_ALGORITHMS("mb1ic2ih7iw40kh5kw5sh4sw4ph2pw2"),  /* stride 4 */
     ALL_ALGORITHMS("mb2ic16ih20kh3sh2ph1"),             /* 32 planes over 2 threads */
     ALL_ALGORITHMS("mb2ic30ih24oh12kh2sh2"),            /* the book's pool, 2 images */
+    /* Separable forward: edge rows on both sides around in-place chunks,
+     * the ring of H rows reused (kh > sh) and wrapping, kh != kw. */
+    ALL_ALGORITHMS("mb1ic2ih9iw70kh3kw3sh2sw2ph1pw1"),  /* ow 35: left edge, interior, tail */
+    ALL_ALGORITHMS("mb1ic2ih6iw40kh3kw3ph1pw1"),        /* stride 1, pad 1, ow 40 */
+    ALL_ALGORITHMS("mb1ic2ih11iw45kh3kw2sh1sw2ph1pw0"), /* kh 3 over sh 1, kw 2 sw 2 */
+    ALL_ALGORITHMS("mb1ic2ih13iw50kh5kw3sh2sw3ph2pw1"), /* ring of 5 at sh 2, stride 3 */
+    ALL_ALGORITHMS("mb1ic1ih40iw20kh3kw3ph1pw1"),       /* 1 plane: bands of rows */
+    /* Tiled max backward (2 wide, stride 2, kh = sh, no padding): tails,
+     * an uncovered last column and last row, kh 3. */
+    ALL_ALGORITHMS("mb1ic3ih8iw36kh2kw2sh2sw2"),        /* ow 18 */
+    ALL_ALGORITHMS("mb1ic2ih9iw37kh2kw2sh2sw2"),        /* odd: row 8, column 36 unused */
+    ALL_ALGORITHMS("mb1ic2ih10iw35kh3kw2sh3sw2"),       /* kh 3 at sh 3 */
+    ALL_ALGORITHMS("mb1ic2ih8iw34kh2kw2sh2sw2ph1pw1"),  /* 2x2 stride 2 with padding */
 };
 
 int main(void) {

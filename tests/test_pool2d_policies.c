@@ -256,6 +256,7 @@ int main(void) {
         "max_mb1ic2ih8iw40kh2kw3sh1sw1",
         "max_mb1ic2ih10iw50kh3kw3sh3sw3ph1pw1",
         "max_mb1ic2ih7kh7",
+        "max_mb1ic2ih8iw36kh2kw2sh2sw2", /* tiled bwd */
     };
     const kb_direction directions[] = {KB_DIR_FWD, KB_DIR_BWD};
     for (size_t i = 0; i < sizeof nan_shapes / sizeof nan_shapes[0]; i++)
@@ -266,6 +267,7 @@ int main(void) {
     tied_inputs("max_mb2ic3ih9iw37kh3kw3sh2sw2ph1pw1", 1.0f);
     tied_inputs("max_mb1ic2ih8iw40kh3kw3sh1sw1", -2.0f);
     tied_inputs("max_mb1ic2ih10iw50kh4kw4sh3sw3ph1pw1", 0.5f);
+    tied_inputs("max_mb1ic2ih9iw37kh2kw2sh2sw2", 3.0f); /* tiled bwd */
     {
         kb_case c;
         if (make_case(&c, "max_mb1ic2ih8iw40kh3kw3sh2sw2ph1pw1", KB_DIR_FWD)) {

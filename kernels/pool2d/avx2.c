@@ -9,7 +9,7 @@ const kb_variant kb_pool2d_fwd__avx2_variant = {
     .kernel = KB_KERNEL_POOL2D,
     .direction = KB_DIR_FWD,
     .required_isa = SIMD_ISA,
-    .summary = "8 outputs of a row per ymm (masked tails), threads over rows",
+    .summary = "separable: H rows per input row, 8 outputs per ymm, threads over planes",
     .workspace_bytes = rows_fwd_workspace_bytes,
     .run = rows_fwd_run,
 };

@@ -9,7 +9,7 @@ const kb_variant kb_pool2d_fwd__avx512_variant = {
     .kernel = KB_KERNEL_POOL2D,
     .direction = KB_DIR_FWD,
     .required_isa = SIMD_ISA,
-    .summary = "16 outputs of a row per zmm (masked tails), threads over rows",
+    .summary = "separable: H rows per input row, 16 outputs per zmm, threads over planes",
     .workspace_bytes = rows_fwd_workspace_bytes,
     .run = rows_fwd_run,
 };

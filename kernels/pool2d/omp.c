@@ -9,7 +9,7 @@ const kb_variant kb_pool2d_fwd__omp_variant = {
     .kernel = KB_KERNEL_POOL2D,
     .direction = KB_DIR_FWD,
     .required_isa = SIMD_ISA,
-    .summary = "the row algorithm in portable C (one lane), threads over rows",
+    .summary = "the row algorithm in portable C (one lane), threads over planes",
     .workspace_bytes = rows_fwd_workspace_bytes,
     .run = rows_fwd_run,
 };

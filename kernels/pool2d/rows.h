@@ -3,34 +3,41 @@
  * simd_avx512.h, simd_scalar.h and then this header, and gets its width.
  *
  * Vectors run across the output width of one output row of one NCHW plane,
- * SIMD_WIDTH outputs at a time, the last chunk masked. The input columns of
- * one tap for consecutive outputs are a plain load for stride 1, two loads
- * and an even-lane permute for stride 2, and a masked gather otherwise.
- * Vertical clipping is a shorter row range; windows hanging over the left or
- * right edge read padded copies of their input rows (see "padded rows"), so
- * no output takes a scalar path.
+ * SIMD_WIDTH outputs at a time. The input columns of one tap for
+ * consecutive outputs are a plain load for stride 1, a load pair split into
+ * even and odd lanes for stride 2 (two taps per pair), and a gather
+ * otherwise. Vertical clipping is a shorter row range; windows hanging over
+ * the left or right edge read padded copies ("edge rows" in fwd, a padded
+ * plane in max bwd), so no output takes a scalar path.
  *
- *   fwd max   lane-wise x86 max in row-major tap order (an equal later tap
- *             never replaces the earlier one) plus a NaN mask, so a window
- *             holding a NaN gives NaN;
- *   fwd avg   float sum in row-major tap order over the divisor (the taps
- *             inside, per column, or kh*kw). When the window is wider than
- *             the output row (global pooling), vectors run along the window
- *             instead and are summed across lanes at the end (another order,
- *             same bound);
- *   bwd max   the first maximum's plane offset per lane (kb_pool_max_replaces
- *             as compare-and-blend), then its gradient added to diff_src with
- *             scalar adds, outputs in row-major order;
- *   bwd avg   per output row: shares diff_dst / divisor, spread along one
- *             padded row buffer (each share over its kw taps), which is then
- *             added to the kh input rows the windows cover.
- * Backward runs one plane at a time into a zeroed diff_src plane that stays
- * in cache while it accumulates.
+ *   fwd       separable (see "forward"): each input row reduced over kw
+ *             once into a ring of H rows, each output row reduces kh of
+ *             them. max: x86 max keeping the earlier operand on ties, tap
+ *             and row order row-major, plus a NaN mask, so the result is
+ *             the first maximum bit for bit and a window holding a NaN gives
+ *             NaN. avg: the float sum times a reciprocal of the divisor (the
+ *             taps inside, per column, or kh*kw). When the window is wider
+ *             than the output row (global pooling), vectors run along the
+ *             window instead and are summed across lanes at the end;
+ *   bwd max   2-wide stride-2 windows tiling the input (2x2 s2): diff_src
+ *             rows written once from routing masks; otherwise the first
+ *             maximum's plane offset per lane (kb_pool_max_replaces as
+ *             compare-and-blend), its gradient added to a zeroed diff_src
+ *             plane with scalar adds, outputs in row-major order;
+ *   bwd avg   stride 1 across: gathered, each diff_src row the sum of the
+ *             shares covering it, written once; otherwise per output row:
+ *             shares diff_dst / divisor, spread along one padded row buffer
+ *             (each share over its kw taps), then added to the kh input
+ *             rows the windows cover, in a zeroed plane that stays in cache.
+ * Outputs larger than the L3 together with the inputs are written with
+ * non-temporal stores where they are written whole (fwd, the tiled and
+ * gathered bwd paths).
  *
- * Threads: forward over (plane, output row) pairs, backward over planes
- * (overlapping windows of one plane write the same inputs), static schedule,
- * ctx->threads OpenMP threads; per-thread buffers in the workspace. Max bwd
- * keeps plane offsets in int32 lanes: planes up to 2^31 - 1 elements. */
+ * Threads: forward over (plane, band of output rows) items (whole planes
+ * when there are enough), backward over planes (overlapping windows of one
+ * plane write the same inputs), static schedule, ctx->threads OpenMP
+ * threads; per-thread buffers in the workspace. Max bwd keeps plane offsets
+ * in int32 lanes: planes up to 2^31 - 1 elements. */
 #ifndef KB_POOL2D_ROWS_H
 #define KB_POOL2D_ROWS_H
 
@@ -67,11 +74,11 @@ ROWS_INLINE simd_vec load_strided(const float *p, int64_t stride, int n, int64_t
 
 /* --- padded rows ------------------------------------------------------------- */
 
-/* Where an output row has windows hanging over the left or right edge, its
- * input rows are first copied into per-thread padded rows (input column c at
- * index c + pad_left, -inf around it for max, 0 for avg), and every output of
- * the row runs the vector path on them; rows without such windows read src in
- * place. -inf never wins a max over an input (ties keep the earlier tap, and
+/* Where an output row has windows hanging over the left or right edge, the
+ * max backward first copies the plane into a per-thread padded plane (input
+ * column c at index c + pad_left, -inf around it), once per plane, and every
+ * output runs the vector path on it; without such windows it reads src in
+ * place. (The forward pads only the edges of each row: "edge rows".) -inf never wins a max over an input (ties keep the earlier tap, and
  * an all-padding window is -inf, the policy), 0 adds nothing to a sum, and
  * the avg divisor counts the taps inside the input per column. */
 static inline bool needs_padding(const kb_pool2d_shape *s) {
@@ -89,29 +96,15 @@ static inline int64_t padded_row_floats(const kb_pool2d_shape *s) {
     return ((windows > input ? windows : input) + 2 * SIMD_WIDTH + 15) / 16 * 16;
 }
 
-/* Per-thread floats of the forward pass: the number of input columns inside
- * each output's window (avg; whole vectors, 1 past the row) and the padded
- * rows. Global averages (along_window) need neither. */
-static inline int64_t columns_floats(const kb_pool2d_shape *s) {
-    return ((s->out_width + SIMD_WIDTH - 1) / SIMD_WIDTH * SIMD_WIDTH + SIMD_WIDTH + 15) / 16 * 16;
-}
-static inline bool along_window(const kb_pool2d_shape *s) {
-    return s->algorithm != KB_POOL_MAX && s->kernel_w > s->out_width;
-}
-static inline size_t fwd_thread_floats(const kb_pool2d_shape *s) {
-    if (along_window(s)) return 0;
-    return (size_t)(columns_floats(s) +
-                    (needs_padding(s) ? s->kernel_h * padded_row_floats(s) : 0));
-}
-
-/* Fills every padded row with `fill` (the copies only overwrite the input
- * columns), once per thread and run. */
+/* Fills the in_height rows of a padded plane with `fill` (the copies only
+ * overwrite the input columns), once per thread and run. */
 static inline void fill_padded_rows(const kb_pool2d_shape *s, float *rows, float fill) {
-    const int64_t n = s->kernel_h * padded_row_floats(s);
+    const int64_t n = s->in_height * padded_row_floats(s);
     for (int64_t i = 0; i < n; i++) rows[i] = fill;
 }
 
-/* Copies input rows [h0, h1) of `plane` into the padded rows. */
+/* Copies input rows [h0, h1) of `plane` into padded rows (row h0 first):
+ * each input row once per plane, not once per output row that reads it. */
 static inline void copy_padded_rows(const kb_pool2d_shape *s, const float *plane, int64_t h0,
                                     int64_t h1, float *rows) {
     const int64_t stride = padded_row_floats(s);
@@ -122,65 +115,243 @@ static inline void copy_padded_rows(const kb_pool2d_shape *s, const float *plane
 
 /* --- forward ----------------------------------------------------------------- */
 
-/* One output row from `rows` input rows at `base`, `row_stride` floats apart,
- * each `row_len` floats long; output ow's window starts at column
- * col0 + ow * stride_w of each. `inside` holds each output's column count. */
-ROWS_INLINE void fwd_chunks(const kb_pool2d_shape *s, const float *base, int64_t row_stride,
-                            int64_t rows, int64_t row_len, int64_t col0, const float *inside,
-                            float *out, int64_t stride_w) {
-    const int64_t kernel_w = s->kernel_w;
-    const bool max = s->algorithm == KB_POOL_MAX;
-    const bool include = s->algorithm == KB_POOL_AVG_INCLUDE_PAD;
-    const simd_vec rows_inside = SIMD_SET1((float)rows);
-    const simd_vec area = SIMD_SET1((float)(s->kernel_h * kernel_w));
-    for (int64_t ow = 0; ow < s->out_width; ow += SIMD_WIDTH) {
-        const int n = s->out_width - ow < SIMD_WIDTH ? (int)(s->out_width - ow) : SIMD_WIDTH;
-        const int64_t col = col0 + ow * stride_w;
-        simd_vec result;
-        if (max) {
-            simd_vec best = load_strided(base + col, stride_w, n, row_len - col);
-            simd_mask nan = SIMD_ISNAN(best);
-            for (int64_t r = 0; r < rows; r++)
-                for (int64_t q = r == 0; q < kernel_w; q++) {
-                    const simd_vec x = load_strided(base + r * row_stride + col + q, stride_w, n,
-                                                    row_len - col - q);
-                    best = SIMD_MAX(x, best);
-                    nan = SIMD_MASK_OR(nan, SIMD_ISNAN(x));
-                }
-            result = SIMD_SELECT(nan, best, SIMD_NAN());
-        } else {
-            simd_vec sum = SIMD_ZERO();
-            for (int64_t r = 0; r < rows; r++)
-                for (int64_t q = 0; q < kernel_w; q++)
-                    sum = SIMD_ADD(sum, load_strided(base + r * row_stride + col + q, stride_w, n,
-                                                     row_len - col - q));
-            result = SIMD_DIV(sum, include ? area : SIMD_MUL(rows_inside, SIMD_LOAD(inside + ow)));
+/* Forward is separable: a window's max (or sum) is the max (sum) over its
+ * rows of each row's max (sum) over its columns. Each input row of a plane
+ * is reduced horizontally once, into a ring of kh row buffers (H rows, one
+ * value per output column), and every output row reduces the H rows of its
+ * window vertically; with kh > sh the kh output rows that share an input row
+ * reuse its H row instead of reloading and re-permuting its taps. Each tap
+ * is still visited in row-major order within its row, and rows in order, so:
+ *   max: x86 max keeps the earlier operand on ties at both levels, so the
+ *        result is the first maximum in row-major order (bit for bit, -0 vs
+ *        +0 included); NaN is tracked per lane with unordered compares (two
+ *        operands per compare) and gives NaN;
+ *   avg: the taps are summed row by row, then the rows (kh*kw - 1 rounded
+ *        additions, the bound's count), times a reciprocal of the divisor
+ *        computed once per run (one more rounding, allowed by problem.c).
+ * Stride-2 taps come from one pair of loads per two taps (even and odd
+ * lanes); on AVX2 the lane order of that split is a fixed in-lane
+ * permutation (SIMD_DEINTERLEAVE), undone once per output vector
+ * (SIMD_RAW_TO_LANES) after all lane-wise reductions. */
+
+/* Floats of one H row: whole vectors over the output width. */
+static inline int64_t hrow_floats(const kb_pool2d_shape *s) {
+    return ((s->out_width + SIMD_WIDTH - 1) / SIMD_WIDTH * SIMD_WIDTH + 15) / 16 * 16;
+}
+static inline bool along_window(const kb_pool2d_shape *s) {
+    return s->algorithm != KB_POOL_MAX && s->kernel_w > s->out_width;
+}
+/* Floats from a chunk's first column that its full-vector loads touch. */
+static inline int64_t chunk_reach(int64_t stride_w, int64_t kernel_w) {
+    if (stride_w == 2) return ((kernel_w - 1) & ~(int64_t)1) + 2 * SIMD_WIDTH;
+    return kernel_w - 1 + (SIMD_WIDTH - 1) * stride_w + 1;
+}
+
+/* The horizontal pass reads chunk k (outputs k W .. k W + W - 1, W =
+ * SIMD_WIDTH) from input columns k W sw - pad_left on, chunk_reach floats.
+ * Chunks [lo, hi) read only input columns and take them in place; the
+ * chunks before and after read padded copies of just the row's edges
+ * ("edge rows": the columns they reach, the fill value outside the input),
+ * so no chunk needs a bounds check or a masked load, and each row copies
+ * about two chunks' reach instead of the whole row. Without an interior
+ * (lo >= hi) the left edge row takes every chunk. */
+typedef struct {
+    int64_t chunks, lo, hi;    /* chunk ranges: [0, lo) left, [lo, hi) in place, [hi, chunks) */
+    int64_t left, right;       /* floats of each edge row (right: 0 when lo >= hi) */
+    int64_t right_col;         /* input column of the right edge row's index 0 */
+} fwd_edges;
+
+static inline fwd_edges fwd_edges_of(const kb_pool2d_shape *s) {
+    fwd_edges e;
+    const int64_t step = SIMD_WIDTH * s->stride_w, reach = chunk_reach(s->stride_w, s->kernel_w);
+    e.chunks = (s->out_width + SIMD_WIDTH - 1) / SIMD_WIDTH;
+    e.lo = (s->pad_left + step - 1) / step; /* first column >= 0 */
+    const int64_t room = s->in_width + s->pad_left - reach;
+    e.hi = room < 0 ? 0 : room / step + 1; /* last column read < in_width */
+    if (e.hi > s->out_width / SIMD_WIDTH) e.hi = s->out_width / SIMD_WIDTH; /* whole chunks */
+    if (e.lo > e.chunks) e.lo = e.chunks;
+    if (e.hi <= e.lo) e.lo = e.hi = e.chunks;
+    e.left = e.lo * step + reach;
+    e.right = e.hi < e.chunks ? (e.chunks - e.hi) * step + reach : 0;
+    e.right_col = e.hi * step - s->pad_left;
+    return e;
+}
+
+/* Per-thread floats of the forward pass: the ring of kh H rows, for avg the
+ * reciprocal divisors (kh rows: one per count of rows inside), and the two
+ * edge rows. Global averages (along_window) need none. */
+static inline size_t fwd_thread_floats(const kb_pool2d_shape *s) {
+    if (along_window(s)) return 0;
+    const fwd_edges e = fwd_edges_of(s);
+    const int64_t ring = s->kernel_h * hrow_floats(s);
+    const int64_t inv = s->algorithm == KB_POOL_MAX ? 0 : s->kernel_h * hrow_floats(s);
+    return (size_t)(ring + inv + (e.left + 15) / 16 * 16 + (e.right + 15) / 16 * 16);
+}
+
+/* Copies input columns [col, col + len) of `row` into `edge`, the ones
+ * inside the input only: the rest keep the fill value written once per run. */
+static inline void fwd_copy_edge(const float *row, int64_t in_width, int64_t col, int64_t len,
+                                 float *edge) {
+    const int64_t first = col < 0 ? 0 : col, end = col + len < in_width ? col + len : in_width;
+    if (end > first) memcpy(edge + (first - col), row + first, (size_t)(end - first) * sizeof *row);
+}
+
+/* One H vector: the max (sum) over taps q of p[i * stride_w + q] for the
+ * SIMD_WIDTH outputs i of a chunk; its chunk_reach floats are readable. */
+ROWS_INLINE simd_vec fwd_hchunk(const float *p, bool max, int64_t stride_w, int64_t kernel_w) {
+    simd_vec acc = SIMD_ZERO();
+    simd_mask nan = SIMD_ISNAN(acc);
+    if (stride_w == 2) {
+        for (int64_t q = 0; q < kernel_w; q += 2) {
+            simd_vec even, odd;
+            SIMD_DEINTERLEAVE(SIMD_LOAD(p + q), SIMD_LOAD(p + q + SIMD_WIDTH), &even, &odd);
+            const bool pair = q + 1 < kernel_w;
+            if (max) {
+                acc = q == 0 ? even : SIMD_MAX(even, acc);
+                if (pair) acc = SIMD_MAX(odd, acc);
+                nan = SIMD_MASK_OR(nan, SIMD_UNORD(even, pair ? odd : even));
+            } else {
+                acc = q == 0 ? even : SIMD_ADD(acc, even);
+                if (pair) acc = SIMD_ADD(acc, odd);
+            }
         }
-        if (n == SIMD_WIDTH)
-            SIMD_STORE(out + ow, result);
+    } else {
+        acc = load_strided(p, stride_w, SIMD_WIDTH, 2 * SIMD_WIDTH);
+        simd_vec prev = acc; /* a NaN in the first tap stays in acc; later ones in pairs */
+        for (int64_t q = 1; q < kernel_w; q++) {
+            const simd_vec x = load_strided(p + q, stride_w, SIMD_WIDTH, 2 * SIMD_WIDTH);
+            if (max) {
+                acc = SIMD_MAX(x, acc);
+                if (q % 2 == 0) nan = SIMD_MASK_OR(nan, SIMD_UNORD(prev, x));
+                prev = x;
+            } else {
+                acc = SIMD_ADD(acc, x);
+            }
+        }
+        if (max && kernel_w % 2 == 0) nan = SIMD_MASK_OR(nan, SIMD_ISNAN(prev));
+    }
+    return max ? SIMD_SELECT(nan, acc, SIMD_NAN()) : acc;
+}
+
+/* H row of input row `row`: h[ow] = max (sum) over taps q of input column
+ * ow * stride_w - pad_left + q, whole vectors (lanes past the output width
+ * are unused); chunks outside [e->lo, e->hi) from the edge rows, which this
+ * fills. Stride 2 stores the SIMD_DEINTERLEAVE lane order. */
+ROWS_INLINE void fwd_hrow(const kb_pool2d_shape *s, const fwd_edges *e, const float *row,
+                          float *left, float *right, float *h, bool max, int64_t stride_w,
+                          int64_t kernel_w) {
+    const int64_t step = SIMD_WIDTH * stride_w, in_width = s->in_width;
+    /* The edge rows are written first and read after the interior: by then
+     * their stores have left the store queue, so the unaligned loads that
+     * straddle two of them need no store forwarding (which would stall). */
+    if (e->lo > 0) fwd_copy_edge(row, in_width, -s->pad_left, e->left, left);
+    if (e->hi < e->chunks) fwd_copy_edge(row, in_width, e->right_col, e->right, right);
+    const float *in = row + e->lo * step - s->pad_left;
+    for (int64_t k = e->lo; k < e->hi; k++, in += step)
+        SIMD_STORE(h + k * SIMD_WIDTH, fwd_hchunk(in, max, stride_w, kernel_w));
+    for (int64_t k = 0; k < e->lo; k++)
+        SIMD_STORE(h + k * SIMD_WIDTH, fwd_hchunk(left + k * step, max, stride_w, kernel_w));
+    for (int64_t k = e->hi; k < e->chunks; k++)
+        SIMD_STORE(h + k * SIMD_WIDTH,
+                   fwd_hchunk(right + (k - e->hi) * step, max, stride_w, kernel_w));
+}
+
+/* Output row from `rows` H rows of the ring of kernel_h rows `hf` floats
+ * apart, starting at slot `slot0` and wrapping; `inv` the reciprocal
+ * divisors for that many rows (avg). `raw`: the H rows hold the stride-2
+ * lane order. `stream`: non-temporal stores (`out` vector-aligned). */
+ROWS_INLINE void fwd_vrow(int64_t out_width, const float *ring, int64_t hf, int64_t kernel_h,
+                          int64_t slot0, int64_t rows, const float *inv, float *out, bool max,
+                          bool raw, bool stream) {
+    for (int64_t ow = 0; ow < out_width; ow += SIMD_WIDTH) {
+        simd_vec acc = SIMD_LOAD(ring + slot0 * hf + ow);
+        simd_mask nan = SIMD_ISNAN(SIMD_ZERO());
+        int64_t slot = slot0;
+        for (int64_t r = 1; r < rows; r++) {
+            slot = slot + 1 == kernel_h ? 0 : slot + 1;
+            const simd_vec x = SIMD_LOAD(ring + slot * hf + ow);
+            if (max) {
+                acc = SIMD_MAX(x, acc); /* NaN in x is dropped here, kept in `nan` */
+                nan = SIMD_MASK_OR(nan, SIMD_ISNAN(x));
+            } else {
+                acc = SIMD_ADD(acc, x);
+            }
+        }
+        if (max) acc = SIMD_SELECT(nan, acc, SIMD_NAN());
+        if (raw) acc = SIMD_RAW_TO_LANES(acc);
+        if (!max) acc = SIMD_MUL(acc, SIMD_LOAD(inv + ow));
+        if (out_width - ow < SIMD_WIDTH)
+            SIMD_STOREN(out + ow, acc, (int)(out_width - ow));
+        else if (stream)
+            SIMD_STREAM(out + ow, acc);
         else
-            SIMD_STOREN(out + ow, result, n);
+            SIMD_STORE(out + ow, acc);
     }
 }
 
-/* Output row oh of one plane. */
-ROWS_INLINE void fwd_row(const kb_pool2d_shape *s, const float *plane, float *out, int64_t oh,
-                         float *padded, const float *inside, int64_t stride_w) {
-    int64_t h0, h1;
-    kb_pool_window(oh, s->stride_h, s->pad_top, s->kernel_h, s->in_height, &h0, &h1);
-    if (h0 == h1) { /* every window of the row lies in the padding */
-        const float empty = s->algorithm == KB_POOL_MAX ? -INFINITY : 0.0f;
-        for (int64_t ow = 0; ow < s->out_width; ow++) out[ow] = empty;
-        return;
+/* Whether dst bypasses the caches: when src and dst together exceed a
+ * 32 MiB L3, dst's lines are evicted before anything reads them back, and
+ * non-temporal stores save their read-for-ownership (a quarter of the
+ * traffic of a 2x2 stride-2 max, a third of a stride-1 pool). Below that dst
+ * stays in cache for whatever reads it next. */
+#define KB_POOL_STREAM_BYTES ((int64_t)32 << 20)
+static inline bool fwd_stream(const kb_pool2d_shape *s) {
+    const int64_t planes = s->batch * s->channels;
+    const int64_t floats = planes * (s->in_height * s->in_width + s->out_height * s->out_width);
+    return floats * (int64_t)sizeof(float) > KB_POOL_STREAM_BYTES;
+}
+
+/* inv[(r - 1) hf + ow] (hf = hrow_floats): 1 / divisor of output ow's
+ * window with r rows inside, r = 1 .. kh, rounded once from double. A window
+ * with no column inside sums padding zeros (fwd) or covers no input (bwd);
+ * its reciprocal 0 gives the policy's 0. Once per thread and run. */
+static inline void fill_reciprocals(const kb_pool2d_shape *s, float *inv) {
+    const int64_t hf = hrow_floats(s);
+    for (int64_t r = 1; r <= s->kernel_h; r++)
+        for (int64_t ow = 0; ow < hf; ow++) {
+            int64_t w0 = 0, w1 = 0;
+            if (ow < s->out_width)
+                kb_pool_window(ow, s->stride_w, s->pad_left, s->kernel_w, s->in_width, &w0, &w1);
+            const int64_t divisor = kb_pool_divisor(s, r, w1 - w0);
+            inv[(r - 1) * hf + ow] = divisor ? (float)(1.0 / (double)divisor) : 0.0f;
+        }
+}
+
+/* Output rows [oh0, oh1) of one plane. kernel_h and kernel_w are constants
+ * in the common cases (see rows_fwd_run), so the tap and row loops unroll
+ * and the ring's modulo is a multiply. */
+ROWS_INLINE void fwd_rows(const kb_pool2d_shape *s, const fwd_edges *e, const float *plane,
+                          float *dst_plane, int64_t oh0, int64_t oh1, float *ring,
+                          const float *inv, float *left, float *right, bool stream,
+                          int64_t stride_w, int64_t kernel_w, int64_t kernel_h) {
+    const bool max = s->algorithm == KB_POOL_MAX;
+    const int64_t hf = hrow_floats(s), out_width = s->out_width, in_width = s->in_width;
+    const int64_t stride_h = s->stride_h, pad_top = s->pad_top, in_height = s->in_height;
+    int64_t next = 0; /* H rows below `next` that the band needs are in the ring */
+    for (int64_t oh = oh0; oh < oh1; oh++) {
+        float *out = dst_plane + oh * out_width;
+        int64_t h0, h1;
+        kb_pool_window(oh, stride_h, pad_top, kernel_h, in_height, &h0, &h1);
+        if (h0 == h1) { /* every window of the row lies in the padding */
+            const float empty = max ? -INFINITY : 0.0f;
+            for (int64_t ow = 0; ow < out_width; ow++) out[ow] = empty;
+            continue;
+        }
+        /* Rows [h0, h1) span at most kh, so their slots are distinct, and a
+         * row computed now only overwrites one below h0. */
+        for (int64_t ih = oh == oh0 || next < h0 ? h0 : next; ih < h1; ih++)
+            fwd_hrow(s, e, plane + ih * in_width, left, right, ring + ih % kernel_h * hf, max,
+                     stride_w, kernel_w);
+        if (h1 > next) next = h1;
+        const float *row_inv = max ? NULL : inv + (h1 - h0 - 1) * hf;
+        const bool row_stream = stream && SIMD_ALIGNED(out);
+        if (h1 - h0 == kernel_h) /* the interior: a constant row count */
+            fwd_vrow(out_width, ring, hf, kernel_h, h0 % kernel_h, kernel_h, row_inv, out, max,
+                     stride_w == 2, row_stream);
+        else
+            fwd_vrow(out_width, ring, hf, kernel_h, h0 % kernel_h, h1 - h0, row_inv, out, max,
+                     stride_w == 2, row_stream);
     }
-    if (!padded) { /* every window inside horizontally: pad_left is 0 */
-        fwd_chunks(s, plane + h0 * s->in_width, s->in_width, h1 - h0, s->in_width, -s->pad_left,
-                   inside, out, stride_w);
-        return;
-    }
-    copy_padded_rows(s, plane, h0, h1, padded);
-    const int64_t row = padded_row_floats(s);
-    fwd_chunks(s, padded, row, h1 - h0, row, 0, inside, out, stride_w);
 }
 
 /* Average of window (oh, ow) with vectors along the window's rows, for
@@ -207,6 +378,16 @@ ROWS_INLINE float avg_along_window(const kb_pool2d_shape *s, const float *plane,
     return SIMD_HSUM(sum) / (float)divisor;
 }
 
+/* Output rows per work item: whole planes when there are enough of them for
+ * every thread, else bands of rows (each band recomputes the H rows it
+ * shares with the band above, at most kh - 1). */
+static inline int64_t fwd_band_rows(const kb_pool2d_shape *s, int threads) {
+    const int64_t planes = s->batch * s->channels, want = 4 * (int64_t)threads;
+    if (planes >= want) return s->out_height;
+    const int64_t bands = (want + planes - 1) / planes;
+    return (s->out_height + bands - 1) / bands;
+}
+
 static inline size_t rows_fwd_workspace_bytes(const kb_problem *problem, const kb_context *ctx) {
     return (size_t)ctx->threads * fwd_thread_floats(&problem->pool2d) * sizeof(float);
 }
@@ -220,48 +401,60 @@ static inline kb_status rows_fwd_run(const kb_problem *problem, const kb_args *a
     float *dst = args->tensor[KB_ARG_DST];
     const size_t thread_floats = fwd_thread_floats(s);
     assert(src && dst && ctx->threads >= 1 && (workspace || thread_floats == 0));
-    const bool along = along_window(s), padding = needs_padding(s);
-    const int64_t planes = s->batch * s->channels;
+    const bool along = along_window(s), max = s->algorithm == KB_POOL_MAX;
+    const bool stream = fwd_stream(s);
+    const fwd_edges edges = fwd_edges_of(s);
+    const int64_t planes = s->batch * s->channels, hf = hrow_floats(s);
+    const int64_t band_rows = fwd_band_rows(s, ctx->threads);
+    const int64_t bands = (s->out_height + band_rows - 1) / band_rows;
 #pragma omp parallel num_threads(ctx->threads)
     {
-        float *inside =
+        float *ring =
             along ? NULL : (float *)workspace + (size_t)omp_get_thread_num() * thread_floats;
-        float *padded = along || !padding ? NULL : inside + columns_floats(s);
-        if (inside) {
-            for (int64_t ow = 0; ow < columns_floats(s); ow++) {
-                int64_t w0 = 0, w1 = 1; /* past the row: 1, a harmless divisor */
-                if (ow < s->out_width)
-                    kb_pool_window(ow, s->stride_w, s->pad_left, s->kernel_w, s->in_width, &w0,
-                                   &w1);
-                /* A window with no column inside sums padding zeros: +inf
-                 * makes its average 0 (the policy) instead of 0/0. */
-                inside[ow] = w1 > w0 ? (float)(w1 - w0) : INFINITY;
-            }
+        float *inv = along || max ? NULL : ring + s->kernel_h * hf;
+        float *left = along ? NULL : ring + (max ? 1 : 2) * s->kernel_h * hf;
+        float *right = along ? NULL : left + (edges.left + 15) / 16 * 16;
+        if (inv) fill_reciprocals(s, inv);
+        if (!along) { /* the edge rows' padding: -inf never wins a max, 0 adds nothing */
+            const float fill = max ? -INFINITY : 0.0f;
+            for (int64_t i = 0; i < edges.left; i++) left[i] = fill;
+            for (int64_t i = 0; i < edges.right; i++) right[i] = fill;
         }
-        if (padded) fill_padded_rows(s, padded, s->algorithm == KB_POOL_MAX ? -INFINITY : 0.0f);
-#pragma omp for collapse(2) schedule(static)
-        for (int64_t p = 0; p < planes; p++)
-            for (int64_t oh = 0; oh < s->out_height; oh++) {
-                const float *plane = src + p * s->in_height * s->in_width;
-                float *out = dst + (p * s->out_height + oh) * s->out_width;
-                if (along) {
+        /* nowait: each thread fences its own non-temporal stores before the
+         * barrier that ends the parallel region. */
+#pragma omp for schedule(static) nowait
+        for (int64_t item = 0; item < planes * bands; item++) {
+            const int64_t p = item / bands, oh0 = item % bands * band_rows;
+            const int64_t oh1 = oh0 + band_rows < s->out_height ? oh0 + band_rows : s->out_height;
+            const float *plane = src + p * s->in_height * s->in_width;
+            float *dst_plane = dst + p * s->out_height * s->out_width;
+            if (along) {
+                for (int64_t oh = oh0; oh < oh1; oh++)
                     for (int64_t ow = 0; ow < s->out_width; ow++)
-                        out[ow] = avg_along_window(s, plane, oh, ow);
-                    continue;
-                }
-                /* Constant strides 1 and 2 let load_strided fold to its fast path. */
-                switch (s->stride_w) {
-                case 1:
-                    fwd_row(s, plane, out, oh, padded, inside, 1);
-                    break;
-                case 2:
-                    fwd_row(s, plane, out, oh, padded, inside, 2);
-                    break;
-                default:
-                    fwd_row(s, plane, out, oh, padded, inside, s->stride_w);
-                    break;
-                }
+                        dst_plane[oh * s->out_width + ow] = avg_along_window(s, plane, oh, ow);
+                continue;
             }
+            /* Constant strides and kernel sizes let the tap and row loops
+             * unroll and load_strided fold to its fast path: the shapes of
+             * common CNNs, then any kernel at strides 1 and 2. */
+#define FWD_ROWS(sw, kw, kh)                                                                       \
+    fwd_rows(s, &edges, plane, dst_plane, oh0, oh1, ring, inv, left, right, stream, sw, kw, kh)
+            const int64_t sw = s->stride_w, kw = s->kernel_w, kh = s->kernel_h;
+            if (sw == 1 && kw == 3 && kh == 3)
+                FWD_ROWS(1, 3, 3);
+            else if (sw == 2 && kw == 2 && kh == 2)
+                FWD_ROWS(2, 2, 2);
+            else if (sw == 2 && kw == 3 && kh == 3)
+                FWD_ROWS(2, 3, 3);
+            else if (sw == 1)
+                FWD_ROWS(1, kw, kh);
+            else if (sw == 2)
+                FWD_ROWS(2, kw, kh);
+            else
+                FWD_ROWS(sw, kw, kh);
+#undef FWD_ROWS
+        }
+        if (stream) SIMD_FENCE();
     }
     return KB_OK;
 }
@@ -273,36 +466,66 @@ static inline kb_status rows_fwd_run(const kb_problem *problem, const kb_args *a
  * -inf inputs, or no input at all): those few lanes are redone by the scalar
  * kb_pool2d_argmax_one, so ties with -inf inputs still go to the first one. */
 ROWS_INLINE void bwd_max_row(const kb_pool2d_shape *s, const float *plane, const float *grad,
-                             float *diff, int64_t oh, float *padded, int64_t stride_w) {
+                             float *diff, int64_t oh, float *padded, int64_t stride_w,
+                             int64_t kernel_w, int64_t kernel_h) {
     int64_t h0, h1;
-    kb_pool_window(oh, s->stride_h, s->pad_top, s->kernel_h, s->in_height, &h0, &h1);
+    kb_pool_window(oh, s->stride_h, s->pad_top, kernel_h, s->in_height, &h0, &h1);
     if (h0 == h1) return; /* every window of the row is padding: gradients go nowhere */
-    const int64_t in_width = s->in_width, kernel_w = s->kernel_w;
+    const int64_t in_width = s->in_width, out_width = s->out_width;
     const float *base = plane + h0 * in_width;
     int64_t row_stride = in_width, col0 = -s->pad_left; /* pad_left is 0 when not padded */
-    if (padded) {
-        copy_padded_rows(s, plane, h0, h1, padded);
-        base = padded;
+    if (padded) { /* the plane's padded copy */
         row_stride = padded_row_floats(s);
+        base = padded + h0 * row_stride;
         col0 = 0;
     }
+    /* Interior rows have kh rows: a constant when kernel_h is, so the tap
+     * loops unroll and each tap's offset vector is hoisted out of the chunk
+     * loop. */
+    const int64_t rows = h1 - h0 == kernel_h ? kernel_h : h1 - h0;
     const simd_ivec lane_columns = SIMD_IOTA_TIMES(stride_w);
-    for (int64_t ow = 0; ow < s->out_width; ow += SIMD_WIDTH) {
-        const int n = s->out_width - ow < SIMD_WIDTH ? (int)(s->out_width - ow) : SIMD_WIDTH;
+    for (int64_t ow = 0; ow < out_width; ow += SIMD_WIDTH) {
+        const int n = out_width - ow < SIMD_WIDTH ? (int)(out_width - ow) : SIMD_WIDTH;
         const int64_t col = col0 + ow * stride_w;           /* in `base`'s rows */
         const int64_t in_col = ow * stride_w - s->pad_left; /* in the input's */
-        simd_vec best = load_strided(base + col, stride_w, n, row_stride - col);
-        simd_ivec at = SIMD_IADD(lane_columns, SIMD_ISET1(h0 * in_width + in_col));
-        for (int64_t r = 0; r < h1 - h0; r++)
-            for (int64_t q = r == 0; q < kernel_w; q++) {
-                const simd_vec x = load_strided(base + r * row_stride + col + q, stride_w, n,
-                                                row_stride - col - q);
-                const simd_mask replace = SIMD_REPLACES(x, best);
-                best = SIMD_SELECT(replace, best, x);
-                at = SIMD_ISELECT(
-                    replace, at,
-                    SIMD_IADD(lane_columns, SIMD_ISET1((h0 + r) * in_width + in_col + q)));
-            }
+        simd_vec best = SIMD_ZERO();
+        simd_ivec at = SIMD_ISET1(0); /* the first maximum's offset from the window's start */
+        if (stride_w == 2 && n == SIMD_WIDTH &&
+            row_stride - col >= ((kernel_w - 1) & ~(int64_t)1) + 2 * SIMD_WIDTH) {
+            /* Taps 2k and 2k+1 from one load pair (SIMD_DEINTERLEAVE order,
+             * put back in lane order after the last tap). */
+            for (int64_t r = 0; r < rows; r++)
+                for (int64_t q = 0; q < kernel_w; q += 2) {
+                    const float *p = base + r * row_stride + col + q;
+                    simd_vec even, odd;
+                    SIMD_DEINTERLEAVE(SIMD_LOAD(p), SIMD_LOAD(p + SIMD_WIDTH), &even, &odd);
+                    if (r == 0 && q == 0) {
+                        best = even;
+                    } else {
+                        const simd_mask replace = SIMD_REPLACES(even, best);
+                        best = SIMD_SELECT(replace, best, even);
+                        at = SIMD_ISELECT(replace, at, SIMD_ISET1(r * in_width + q));
+                    }
+                    if (q + 1 < kernel_w) {
+                        const simd_mask replace = SIMD_REPLACES(odd, best);
+                        best = SIMD_SELECT(replace, best, odd);
+                        at = SIMD_ISELECT(replace, at, SIMD_ISET1(r * in_width + q + 1));
+                    }
+                }
+            best = SIMD_RAW_TO_LANES(best);
+            at = SIMD_IRAW_TO_LANES(at);
+        } else {
+            best = load_strided(base + col, stride_w, n, row_stride - col);
+            for (int64_t r = 0; r < rows; r++)
+                for (int64_t q = r == 0; q < kernel_w; q++) {
+                    const simd_vec x = load_strided(base + r * row_stride + col + q, stride_w, n,
+                                                    row_stride - col - q);
+                    const simd_mask replace = SIMD_REPLACES(x, best);
+                    best = SIMD_SELECT(replace, best, x);
+                    at = SIMD_ISELECT(replace, at, SIMD_ISET1(r * in_width + q));
+                }
+        }
+        at = SIMD_IADD(at, SIMD_IADD(lane_columns, SIMD_ISET1(h0 * in_width + in_col)));
         int32_t offsets[SIMD_WIDTH];
         SIMD_ISTORE(offsets, at);
         if (padded) {
@@ -315,6 +538,111 @@ ROWS_INLINE void bwd_max_row(const kb_pool2d_shape *s, const float *plane, const
         for (int i = 0; i < n; i++)
             if (offsets[i] >= 0) diff[offsets[i]] += grad[ow + i];
     }
+}
+
+/* --- backward, max, tiled 2-wide windows ------------------------------------- */
+
+/* Windows 2 wide at stride 2, kh high at stride kh, no padding (the common
+ * 2x2 stride-2 pool): every input lies in at most one window, so diff_src is
+ * written once, row by row, from the routing masks (gradient at the first
+ * maximum, 0 elsewhere) instead of being zeroed and then added to at
+ * scattered offsets. Each row of a window is one load pair split into even
+ * and odd taps (SIMD_DEINTERLEAVE order, the gradients permuted to match),
+ * the first maximum is tracked as its tap number (kb_pool_max_replaces as
+ * compare-and-blend, row-major), and the pair of masked gradient vectors is
+ * interleaved back into the row. */
+static inline bool bwd_max_tiled(const kb_pool2d_shape *s) {
+    return s->algorithm == KB_POOL_MAX && s->kernel_w == 2 && s->stride_w == 2 &&
+           s->kernel_h == s->stride_h && s->pad_top == 0 && s->pad_left == 0;
+}
+
+/* One chunk of n outputs of output row `g`: input rows at `in`, diff_src
+ * rows at `d`, `in_width` apart. `full`: n is SIMD_WIDTH. */
+ROWS_INLINE void bwd_max_tiled_chunk(const float *in, const float *g, float *d, int64_t in_width,
+                                     int n, bool full, bool stream, int64_t kernel_h) {
+    const int lanes = 2 * n; /* floats of each row that the chunk's windows cover */
+    simd_vec best = SIMD_ZERO(), tap = SIMD_ZERO();
+    for (int64_t r = 0; r < kernel_h; r++) {
+        const float *p = in + r * in_width;
+        simd_vec lo, hi, even, odd;
+        if (full) {
+            lo = SIMD_LOAD(p);
+            hi = SIMD_LOAD(p + SIMD_WIDTH);
+        } else {
+            lo = lanes >= SIMD_WIDTH ? SIMD_LOAD(p) : SIMD_LOADN(p, lanes);
+            hi = lanes > SIMD_WIDTH ? SIMD_LOADN(p + SIMD_WIDTH, lanes - SIMD_WIDTH) : SIMD_ZERO();
+        }
+        SIMD_DEINTERLEAVE(lo, hi, &even, &odd);
+        if (r == 0) {
+            best = even;
+        } else {
+            const simd_mask replace = SIMD_REPLACES(even, best);
+            best = SIMD_SELECT(replace, best, even);
+            tap = SIMD_SELECT(replace, tap, SIMD_SET1((float)(2 * r)));
+        }
+        const simd_mask replace = SIMD_REPLACES(odd, best);
+        best = SIMD_SELECT(replace, best, odd);
+        tap = SIMD_SELECT(replace, tap, SIMD_SET1((float)(2 * r + 1)));
+    }
+    const simd_vec grad = SIMD_LANES_TO_RAW(full ? SIMD_LOAD(g) : SIMD_LOADN(g, n));
+    for (int64_t r = 0; r < kernel_h; r++) {
+        simd_vec lo, hi;
+        SIMD_INTERLEAVE(SIMD_SELECT(SIMD_CMPEQ(tap, SIMD_SET1((float)(2 * r))), SIMD_ZERO(), grad),
+                        SIMD_SELECT(SIMD_CMPEQ(tap, SIMD_SET1((float)(2 * r + 1))), SIMD_ZERO(),
+                                    grad),
+                        &lo, &hi);
+        float *q = d + r * in_width;
+        if (full && stream) {
+            SIMD_STREAM(q, lo);
+            SIMD_STREAM(q + SIMD_WIDTH, hi);
+        } else if (full) {
+            SIMD_STORE(q, lo);
+            SIMD_STORE(q + SIMD_WIDTH, hi);
+        } else {
+            if (lanes >= SIMD_WIDTH)
+                SIMD_STORE(q, lo);
+            else
+                SIMD_STOREN(q, lo, lanes);
+            if (lanes > SIMD_WIDTH) SIMD_STOREN(q + SIMD_WIDTH, hi, lanes - SIMD_WIDTH);
+        }
+    }
+}
+
+/* All of one plane's diff_src: the windows' rows, then zeros in the columns
+ * and rows no window covers. */
+ROWS_INLINE void bwd_max_tiled_plane(const kb_pool2d_shape *s, const float *plane,
+                                     const float *grad, float *diff, bool stream,
+                                     int64_t kernel_h) {
+    const int64_t in_width = s->in_width, out_width = s->out_width;
+    const int64_t full = out_width / SIMD_WIDTH * SIMD_WIDTH, covered = 2 * out_width;
+    for (int64_t oh = 0; oh < s->out_height; oh++) {
+        const float *in = plane + oh * kernel_h * in_width;
+        float *d = diff + oh * kernel_h * in_width;
+        const float *g = grad + oh * out_width;
+        const bool row_stream = stream && SIMD_ALIGNED(d);
+        int64_t ow = 0;
+        for (; ow < full; ow += SIMD_WIDTH)
+            bwd_max_tiled_chunk(in + 2 * ow, g + ow, d + 2 * ow, in_width, SIMD_WIDTH, true,
+                                row_stream, kernel_h);
+        if (ow < out_width)
+            bwd_max_tiled_chunk(in + 2 * ow, g + ow, d + 2 * ow, in_width, (int)(out_width - ow),
+                                false, false, kernel_h);
+        if (covered < in_width)
+            for (int64_t r = 0; r < kernel_h; r++)
+                memset(d + r * in_width + covered, 0,
+                       (size_t)(in_width - covered) * sizeof *diff);
+    }
+    const int64_t rows = s->out_height * kernel_h;
+    memset(diff + rows * in_width, 0, (size_t)((s->in_height - rows) * in_width) * sizeof *diff);
+}
+
+/* Whether diff_src bypasses the caches: the rule of fwd_stream over every
+ * tensor of the backward pass. */
+static inline bool bwd_stream(const kb_pool2d_shape *s) {
+    const int64_t planes = s->batch * s->channels, in = s->in_height * s->in_width;
+    const int64_t floats = planes * (2 * in + s->out_height * s->out_width) +
+                           (s->algorithm == KB_POOL_MAX ? planes * in : 0);
+    return floats * (int64_t)sizeof(float) > KB_POOL_STREAM_BYTES;
 }
 
 /* --- backward, avg --------------------------------------------------------------- */
@@ -425,6 +753,92 @@ ROWS_INLINE void bwd_avg_row(const kb_pool2d_shape *s, const float *grad, float 
     }
 }
 
+/* --- backward, avg, stride 1: gathered ------------------------------------------ */
+
+/* At stride 1 across (the common 3x3 stride-1 pool) avg bwd gathers
+ * instead of spreading: diff_src[ih][iw] is the sum of the shares of the
+ * windows covering it, and that sum is separable. Each output row's shares
+ * (diff_dst times the reciprocal divisor: two roundings, allowed by
+ * problem.c) go into a ring of kh share rows; each input row sums the share
+ * rows of the output rows covering it (V), then column iw sums V at
+ * iw + pad_left - q for the kw taps q, from a copy of V with zeros around
+ * it. Every diff_src row is written once, with whole-vector stores (no
+ * zeroing, no read-modify-write), non-temporal when the tensors exceed the
+ * L3. The order of the additions differs from the reference's; the bound
+ * counts terms, not their order. */
+static inline bool bwd_avg_gathered(const kb_pool2d_shape *s) {
+    return s->algorithm != KB_POOL_MAX && s->stride_w == 1;
+}
+/* V's copy: kw - 1 zeros, then out_width values (zeros past them, whole
+ * vectors), long enough for the last chunk of the input row. */
+static inline int64_t gather_row_floats(const kb_pool2d_shape *s) {
+    const int64_t need = s->kernel_w - 1 + s->in_width + s->pad_left + SIMD_WIDTH;
+    const int64_t v = s->kernel_w - 1 + hrow_floats(s);
+    return ((need > v ? need : v) + 15) / 16 * 16;
+}
+static inline size_t bwd_gather_thread_floats(const kb_pool2d_shape *s) {
+    return (size_t)(2 * s->kernel_h * hrow_floats(s) + gather_row_floats(s));
+}
+
+ROWS_INLINE void bwd_avg_gather_plane(const kb_pool2d_shape *s, const float *grad, float *diff,
+                                      float *ring, const float *inv, float *vrow, bool stream,
+                                      int64_t kernel_h, int64_t kernel_w) {
+    const int64_t hf = hrow_floats(s), out_width = s->out_width, in_width = s->in_width;
+    const int64_t out_height = s->out_height, stride_h = s->stride_h, pad_top = s->pad_top;
+    float *v = vrow + kernel_w - 1;
+    int64_t next = 0; /* share rows below `next` are in the ring */
+    for (int64_t ih = 0; ih < s->in_height; ih++) {
+        float *d = diff + ih * in_width;
+        /* Output rows [a, b] cover input row ih. */
+        int64_t a = ih + pad_top - kernel_h + 1, b = (ih + pad_top) / stride_h;
+        a = a <= 0 ? 0 : (a + stride_h - 1) / stride_h;
+        if (b > out_height - 1) b = out_height - 1;
+        if (a > b) {
+            memset(d, 0, (size_t)in_width * sizeof *d);
+            continue;
+        }
+        for (int64_t oh = a > next ? a : next; oh <= b; oh++) {
+            int64_t h0, h1;
+            kb_pool_window(oh, stride_h, pad_top, kernel_h, s->in_height, &h0, &h1);
+            const float *row_inv = inv + (h1 - h0 - 1) * hf; /* h1 > h0: it covers ih */
+            const float *g = grad + oh * out_width;
+            float *share = ring + oh % kernel_h * hf;
+            int64_t ow = 0;
+            for (; ow + SIMD_WIDTH <= out_width; ow += SIMD_WIDTH)
+                SIMD_STORE(share + ow, SIMD_MUL(SIMD_LOAD(g + ow), SIMD_LOAD(row_inv + ow)));
+            if (ow < out_width) /* zeros past the row keep V's padding zero */
+                SIMD_STORE(share + ow, SIMD_MUL(SIMD_LOADN(g + ow, (int)(out_width - ow)),
+                                                SIMD_LOAD(row_inv + ow)));
+        }
+        if (b + 1 > next) next = b + 1;
+        /* V = the sum of share rows a..b (at most kh: distinct slots). */
+        const float *first = ring + a % kernel_h * hf;
+        for (int64_t ow = 0; ow < out_width; ow += SIMD_WIDTH) {
+            simd_vec acc = SIMD_LOAD(first + ow);
+            for (int64_t oh = a + 1; oh <= b; oh++)
+                acc = SIMD_ADD(acc, SIMD_LOAD(ring + oh % kernel_h * hf + ow));
+            SIMD_STORE(v + ow, acc);
+        }
+        /* diff_src row: the kw taps of V ending at iw + pad_left. */
+        const float *base = v + s->pad_left;
+        const bool row_stream = stream && SIMD_ALIGNED(d);
+        int64_t iw = 0;
+        for (; iw + SIMD_WIDTH <= in_width; iw += SIMD_WIDTH) {
+            simd_vec acc = SIMD_LOAD(base + iw);
+            for (int64_t q = 1; q < kernel_w; q++) acc = SIMD_ADD(acc, SIMD_LOAD(base + iw - q));
+            if (row_stream)
+                SIMD_STREAM(d + iw, acc);
+            else
+                SIMD_STORE(d + iw, acc);
+        }
+        if (iw < in_width) {
+            simd_vec acc = SIMD_LOAD(base + iw);
+            for (int64_t q = 1; q < kernel_w; q++) acc = SIMD_ADD(acc, SIMD_LOAD(base + iw - q));
+            SIMD_STOREN(d + iw, acc, (int)(in_width - iw));
+        }
+    }
+}
+
 static inline bool rows_bwd_supports(const kb_problem *problem, const char **why_not) {
     const kb_pool2d_shape *s = &problem->pool2d;
     if (s->algorithm == KB_POOL_MAX && s->in_height * s->in_width > INT32_MAX) {
@@ -435,8 +849,9 @@ static inline bool rows_bwd_supports(const kb_problem *problem, const char **why
 }
 
 static inline size_t bwd_thread_floats(const kb_pool2d_shape *s) {
+    if (bwd_avg_gathered(s)) return bwd_gather_thread_floats(s);
     if (s->algorithm != KB_POOL_MAX) return bwd_avg_thread_floats(s);
-    return needs_padding(s) ? (size_t)(s->kernel_h * padded_row_floats(s)) : 0;
+    return needs_padding(s) ? (size_t)(s->in_height * padded_row_floats(s)) : 0;
 }
 
 static inline size_t rows_bwd_workspace_bytes(const kb_problem *problem, const kb_context *ctx) {
@@ -453,6 +868,8 @@ static inline kb_status rows_bwd_run(const kb_problem *problem, const kb_args *a
     const float *diff_dst = args->tensor[KB_ARG_DIFF_DST];
     float *diff_src = args->tensor[KB_ARG_DIFF_SRC];
     const size_t thread_floats = bwd_thread_floats(s);
+    const bool tiled = bwd_max_tiled(s), gathered = bwd_avg_gathered(s);
+    const bool stream = (tiled || gathered) && bwd_stream(s);
     assert(diff_dst && diff_src && (src || !max) && ctx->threads >= 1);
     assert(workspace || thread_floats == 0);
     int64_t ow_first, ow_end;
@@ -467,12 +884,38 @@ static inline kb_status rows_bwd_run(const kb_problem *problem, const kb_args *a
                           : NULL;
         float *share = max ? NULL : mine, *spread = max ? NULL : mine + bwd_avg_share_floats(s);
         float *padded = max ? mine : NULL; /* NULL when no row needs padding */
+        float *ring = NULL, *inv = NULL, *vrow = NULL;
+        if (gathered) {
+            ring = mine;
+            inv = ring + s->kernel_h * hrow_floats(s);
+            vrow = inv + s->kernel_h * hrow_floats(s);
+            fill_reciprocals(s, inv);
+            memset(vrow, 0, (size_t)gather_row_floats(s) * sizeof *vrow);
+        }
         if (padded) fill_padded_rows(s, padded, -INFINITY);
-#pragma omp for schedule(static)
+        /* nowait: each thread fences its own non-temporal stores before the
+         * barrier that ends the parallel region. */
+#pragma omp for schedule(static) nowait
         for (int64_t p = 0; p < planes; p++) {
             float *diff = diff_src + p * in_plane;
             const float *grad = diff_dst + p * out_plane;
+            if (tiled) { /* kh 2 (2x2 stride 2) as a constant: its row loops unroll */
+                if (s->kernel_h == 2)
+                    bwd_max_tiled_plane(s, src + p * in_plane, grad, diff, stream, 2);
+                else
+                    bwd_max_tiled_plane(s, src + p * in_plane, grad, diff, stream, s->kernel_h);
+                continue;
+            }
+            if (gathered) { /* 3x3 (stride 1 across) as constants: the tap loops unroll */
+                if (s->kernel_h == 3 && s->kernel_w == 3)
+                    bwd_avg_gather_plane(s, grad, diff, ring, inv, vrow, stream, 3, 3);
+                else
+                    bwd_avg_gather_plane(s, grad, diff, ring, inv, vrow, stream, s->kernel_h,
+                                         s->kernel_w);
+                continue;
+            }
             memset(diff, 0, (size_t)in_plane * sizeof *diff);
+            if (padded) copy_padded_rows(s, src + p * in_plane, 0, s->in_height, padded);
             for (int64_t oh = 0; oh < s->out_height; oh++) {
                 const float *g = grad + oh * s->out_width;
                 if (!max) {
@@ -480,19 +923,20 @@ static inline kb_status rows_bwd_run(const kb_problem *problem, const kb_args *a
                     continue;
                 }
                 const float *plane = src + p * in_plane;
-                switch (s->stride_w) {
-                case 1:
-                    bwd_max_row(s, plane, g, diff, oh, padded, 1);
-                    break;
-                case 2:
-                    bwd_max_row(s, plane, g, diff, oh, padded, 2);
-                    break;
-                default:
-                    bwd_max_row(s, plane, g, diff, oh, padded, s->stride_w);
-                    break;
-                }
+                /* Constant strides and kernel sizes: the 3x3 stride-2 pool
+                 * (ResNet's), then any kernel at strides 1 and 2. */
+                const int64_t sw = s->stride_w, kw = s->kernel_w, kh = s->kernel_h;
+                if (sw == 2 && kw == 3 && kh == 3)
+                    bwd_max_row(s, plane, g, diff, oh, padded, 2, 3, 3);
+                else if (sw == 1)
+                    bwd_max_row(s, plane, g, diff, oh, padded, 1, kw, kh);
+                else if (sw == 2)
+                    bwd_max_row(s, plane, g, diff, oh, padded, 2, kw, kh);
+                else
+                    bwd_max_row(s, plane, g, diff, oh, padded, sw, kw, kh);
             }
         }
+        if (stream) SIMD_FENCE();
     }
     return KB_OK;
 }

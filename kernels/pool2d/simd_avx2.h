@@ -25,6 +25,10 @@ static inline __m256i simd_lanes(int n) {
 #define SIMD_LOADN(p, n) _mm256_maskload_ps(p, simd_lanes(n))
 #define SIMD_STORE(p, v) _mm256_storeu_ps(p, v)
 #define SIMD_STOREN(p, v, n) _mm256_maskstore_ps(p, simd_lanes(n), v)
+/* Non-temporal store (p 32-byte aligned) and the fence that orders them. */
+#define SIMD_STREAM(p, v) _mm256_stream_ps(p, v)
+#define SIMD_FENCE() _mm_sfence()
+#define SIMD_ALIGNED(p) (((uintptr_t)(p) & 31) == 0)
 #define SIMD_ADD(a, b) _mm256_add_ps(a, b)
 #define SIMD_ADDN(a, b, n) _mm256_add_ps(a, _mm256_and_ps(b, _mm256_castsi256_ps(simd_lanes(n))))
 #define SIMD_MUL(a, b) _mm256_mul_ps(a, b)
@@ -51,6 +55,23 @@ static inline __m256 simd_evens(__m256 lo, __m256 hi) {
     const __m256 t = _mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(2, 0, 2, 0));
     return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(t), _MM_SHUFFLE(3, 1, 2, 0)));
 }
+/* Lanes 0, 2, 4, ... and 1, 3, 5, ... of lo:hi in the in-lane order
+ * 0 2 8 10 | 4 6 12 14 (and 1 3 9 11 | 5 7 13 15): two shuffles and no
+ * lane-crossing permute, for lane-wise work that SIMD_RAW_TO_LANES puts in
+ * order once at the end. */
+static inline void simd_deinterleave(__m256 lo, __m256 hi, __m256 *even, __m256 *odd) {
+    *even = _mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(2, 0, 2, 0));
+    *odd = _mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(3, 1, 3, 1));
+}
+static inline __m256 simd_raw_to_lanes(__m256 v) {
+    return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(v), _MM_SHUFFLE(3, 1, 2, 0)));
+}
+/* The inverse of simd_deinterleave: lo:hi from even and odd lanes in its
+ * in-lane order (unpacking within 128-bit lanes undoes the shuffles). */
+static inline void simd_interleave(__m256 even, __m256 odd, __m256 *lo, __m256 *hi) {
+    *lo = _mm256_unpacklo_ps(even, odd);
+    *hi = _mm256_unpackhi_ps(even, odd);
+}
 /* v0 0 v1 0 ... v7 0 over 16 lanes (stride-2 spreads). */
 static inline void simd_interleave_zero(__m256 v, __m256 *lo, __m256 *hi) {
     const __m256 a = _mm256_unpacklo_ps(v, _mm256_setzero_ps()); /* v0 0 v1 0 | v4 0 v5 0 */
@@ -67,6 +88,12 @@ static inline __m256 simd_gathern(const float *p, int64_t stride, int n) {
     return _mm256_mask_i32gather_ps(_mm256_setzero_ps(), p, simd_iota_times(stride),
                                     _mm256_castsi256_ps(simd_lanes(n)), 4);
 }
+#define SIMD_DEINTERLEAVE(lo, hi, even, odd) simd_deinterleave(lo, hi, even, odd)
+#define SIMD_RAW_TO_LANES(v) simd_raw_to_lanes(v)
+#define SIMD_UNORD(a, b) _mm256_cmp_ps(a, b, _CMP_UNORD_Q) /* a or b is NaN */
+#define SIMD_INTERLEAVE(even, odd, lo, hi) simd_interleave(even, odd, lo, hi)
+#define SIMD_LANES_TO_RAW(v) simd_raw_to_lanes(v) /* the permutation is its own inverse */
+#define SIMD_CMPEQ(a, b) _mm256_cmp_ps(a, b, _CMP_EQ_OQ)
 #define SIMD_HSUM(v) simd_hsum(v)
 #define SIMD_EVENS(lo, hi) simd_evens(lo, hi)
 #define SIMD_INTERLEAVE_ZERO(v, lo, hi) simd_interleave_zero(v, lo, hi)
@@ -76,6 +103,7 @@ static inline __m256 simd_gathern(const float *p, int64_t stride, int n) {
 #define SIMD_IADD(a, b) _mm256_add_epi32(a, b)
 #define SIMD_ISELECT(m, a, b)                                                                      \
     _mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(a), _mm256_castsi256_ps(b), m))
+#define SIMD_IRAW_TO_LANES(v) _mm256_permute4x64_epi64(v, _MM_SHUFFLE(3, 1, 2, 0))
 #define SIMD_ISTORE(p, v) _mm256_storeu_si256((__m256i *)(p), v)
 
 #endif

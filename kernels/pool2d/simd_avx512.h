@@ -25,6 +25,10 @@ static inline __mmask16 simd_lanes(int n) {
 #define SIMD_LOADN(p, n) _mm512_maskz_loadu_ps(simd_lanes(n), p)
 #define SIMD_STORE(p, v) _mm512_storeu_ps(p, v)
 #define SIMD_STOREN(p, v, n) _mm512_mask_storeu_ps(p, simd_lanes(n), v)
+/* Non-temporal store (p 64-byte aligned) and the fence that orders them. */
+#define SIMD_STREAM(p, v) _mm512_stream_ps(p, v)
+#define SIMD_FENCE() _mm_sfence()
+#define SIMD_ALIGNED(p) (((uintptr_t)(p) & 63) == 0)
 #define SIMD_ADD(a, b) _mm512_add_ps(a, b)
 #define SIMD_ADDN(a, b, n) _mm512_mask_add_ps(a, simd_lanes(n), a, b)
 #define SIMD_MUL(a, b) _mm512_mul_ps(a, b)
@@ -46,6 +50,24 @@ static inline __m512 simd_evens(__m512 lo, __m512 hi) {
         _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
     return _mm512_permutex2var_ps(lo, even, hi);
 }
+/* Lanes 0, 2, 4, ... and 1, 3, 5, ... of lo:hi, already in order (so
+ * SIMD_RAW_TO_LANES is the identity). */
+static inline void simd_deinterleave(__m512 lo, __m512 hi, __m512 *even, __m512 *odd) {
+    const __m512i evens =
+        _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i odds =
+        _mm512_setr_epi32(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31);
+    *even = _mm512_permutex2var_ps(lo, evens, hi);
+    *odd = _mm512_permutex2var_ps(lo, odds, hi);
+}
+/* The inverse of simd_deinterleave. */
+static inline void simd_interleave(__m512 even, __m512 odd, __m512 *lo, __m512 *hi) {
+    const __m512i first = _mm512_setr_epi32(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+    const __m512i second =
+        _mm512_setr_epi32(8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+    *lo = _mm512_permutex2var_ps(even, first, odd);
+    *hi = _mm512_permutex2var_ps(even, second, odd);
+}
 /* v0 0 v1 0 ... v15 0 over 32 lanes (stride-2 spreads). */
 static inline void simd_interleave_zero(__m512 v, __m512 *lo, __m512 *hi) {
     const __m512i first = _mm512_setr_epi32(0, 16, 1, 16, 2, 16, 3, 16, 4, 16, 5, 16, 6, 16, 7, 16);
@@ -65,6 +87,12 @@ static inline __m512 simd_gathern(const float *p, int64_t stride, int n) {
     return _mm512_mask_i32gather_ps(_mm512_setzero_ps(), simd_lanes(n), simd_iota_times(stride), p,
                                     4);
 }
+#define SIMD_DEINTERLEAVE(lo, hi, even, odd) simd_deinterleave(lo, hi, even, odd)
+#define SIMD_RAW_TO_LANES(v) (v)
+#define SIMD_UNORD(a, b) _mm512_cmp_ps_mask(a, b, _CMP_UNORD_Q) /* a or b is NaN */
+#define SIMD_INTERLEAVE(even, odd, lo, hi) simd_interleave(even, odd, lo, hi)
+#define SIMD_LANES_TO_RAW(v) (v)
+#define SIMD_CMPEQ(a, b) _mm512_cmp_ps_mask(a, b, _CMP_EQ_OQ)
 #define SIMD_EVENS(lo, hi) simd_evens(lo, hi)
 #define SIMD_INTERLEAVE_ZERO(v, lo, hi) simd_interleave_zero(v, lo, hi)
 #define SIMD_GATHERN(p, stride, n) simd_gathern(p, stride, n)
@@ -72,6 +100,7 @@ static inline __m512 simd_gathern(const float *p, int64_t stride, int n) {
 #define SIMD_ISET1(x) _mm512_set1_epi32((int32_t)(x))
 #define SIMD_IADD(a, b) _mm512_add_epi32(a, b)
 #define SIMD_ISELECT(m, a, b) _mm512_mask_mov_epi32(a, m, b) /* m ? b : a */
+#define SIMD_IRAW_TO_LANES(v) (v)
 #define SIMD_ISTORE(p, v) _mm512_storeu_si512((void *)(p), v)
 
 #endif

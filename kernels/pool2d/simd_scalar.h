@@ -22,6 +22,10 @@ typedef bool simd_mask;
 #define SIMD_LOADN(p, n) ((void)(n), *(p))
 #define SIMD_STORE(p, v) (*(p) = (v))
 #define SIMD_STOREN(p, v, n) ((void)(n), *(p) = (v))
+/* Plain stores: portable C has no non-temporal store. */
+#define SIMD_STREAM(p, v) (*(p) = (v))
+#define SIMD_FENCE() ((void)0)
+#define SIMD_ALIGNED(p) ((void)(p), true)
 #define SIMD_ADD(a, b) ((a) + (b))
 #define SIMD_ADDN(a, b, n) ((void)(n), (a) + (b))
 #define SIMD_MUL(a, b) ((a) * (b))
@@ -36,12 +40,19 @@ typedef bool simd_mask;
 #define SIMD_NAN() NAN
 #define SIMD_HSUM(v) (v)
 #define SIMD_EVENS(lo, hi) ((void)(hi), (lo))
+#define SIMD_DEINTERLEAVE(lo, hi, even, odd) (*(even) = (lo), *(odd) = (hi))
+#define SIMD_RAW_TO_LANES(v) (v)
+#define SIMD_UNORD(a, b) ((a) != (a) || (b) != (b))
+#define SIMD_INTERLEAVE(even, odd, lo, hi) (*(lo) = (even), *(hi) = (odd))
+#define SIMD_LANES_TO_RAW(v) (v)
+#define SIMD_CMPEQ(a, b) ((a) == (b))
 #define SIMD_INTERLEAVE_ZERO(v, lo, hi) (*(lo) = (v), *(hi) = 0.0f)
 #define SIMD_GATHERN(p, stride, n) ((void)(stride), (void)(n), *(p))
 #define SIMD_IOTA_TIMES(k) 0
 #define SIMD_ISET1(x) ((int32_t)(x))
 #define SIMD_IADD(a, b) ((a) + (b))
 #define SIMD_ISELECT(m, a, b) ((m) ? (b) : (a))
+#define SIMD_IRAW_TO_LANES(v) (v)
 #define SIMD_ISTORE(p, v) (*(p) = (v))
 
 #endif
