@@ -76,10 +76,12 @@ static inline int64_t kb_bn_column_block(const kb_bn_geometry *g, int threads, i
 }
 
 /* Whether the output tensor (written once, never read back by the kernel)
- * bypasses the caches: core/stream.h's rule (over 32 MiB), so a fwd pass
- * moves 2 |x| instead of 3 |x|. */
-static inline bool kb_bn_stream_output(const kb_bn_geometry *g) {
-    return kb_stream_output((size_t)(g->batch * g->features * g->inner) * sizeof(float));
+ * bypasses the caches: core/stream.h's rule over the `tensors` batch-sized
+ * tensors of the direction (2: x, y; 3: x, dy, dx), so a fwd pass moves
+ * 2 |x| instead of 3 |x|. */
+static inline bool kb_bn_stream_output(const kb_bn_geometry *g, int tensors) {
+    return kb_stream_output((size_t)tensors * (size_t)(g->batch * g->features * g->inner) *
+                            sizeof(float));
 }
 
 /* r <- m r + (1 - m) batch, for the running mean and the running variance

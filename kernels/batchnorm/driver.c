@@ -4,7 +4,7 @@
  * then sum (x - mean)^2 around it; the passes over one work item follow each
  * other, so the re-reads come from cache when the item fits (L2 and L3 for
  * the column blocks, see kb_bn_column_block; one channel of the ResNet-50 shapes
- * up to 56x56 at batch 32 for the row path). Outputs over 32 MiB are written
+ * up to 56x56 at batch 32 for the row path). Outputs of calls touching over 32 MiB are written
  * with non-temporal stores by the ISA variants (kb_bn_stream_output).
  *
  * Threads: one `omp parallel for` over work items (features on the row path,
@@ -29,7 +29,7 @@ kb_status kb_bn_fwd_train(const kb_bn_kernels *k, const kb_problem *problem, con
     assert(x && gamma && beta && y && mean && variance && running_mean && running_variance);
     const float count = (float)g.count, eps = s->epsilon, momentum = s->momentum;
     const int64_t stride = g.features * g.inner;
-    const bool stream = kb_bn_stream_output(&g);
+    const bool stream = kb_bn_stream_output(&g, 2);
 
     if (g.inner > 1) {
 #pragma omp parallel for num_threads(threads) schedule(static)
@@ -82,7 +82,7 @@ kb_status kb_bn_fwd_infer(const kb_bn_kernels *k, const kb_problem *problem, con
     assert(x && gamma && beta && running_mean && running_variance && y);
     const float eps = s->epsilon;
     const int64_t stride = g.features * g.inner;
-    const bool stream = kb_bn_stream_output(&g);
+    const bool stream = kb_bn_stream_output(&g, 2);
 
     if (g.inner > 1) {
 #pragma omp parallel for num_threads(threads) schedule(static)
@@ -121,7 +121,7 @@ kb_status kb_bn_bwd(const kb_bn_kernels *k, const kb_problem *problem, const kb_
     assert(x && dy && gamma && mean && variance && dx && dgamma && dbeta);
     const float count = (float)g.count, eps = s->epsilon;
     const int64_t stride = g.features * g.inner;
-    const bool stream = kb_bn_stream_output(&g);
+    const bool stream = kb_bn_stream_output(&g, 3);
 
     /* dx = gamma inv (dy - dbeta/M - x̂ dgamma/M) = c dy - b - (x - mean) k with
      * c = gamma inv, b = c dbeta / M, k = c inv dgamma / M. */

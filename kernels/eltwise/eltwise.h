@@ -38,7 +38,9 @@ typedef struct kb_eltwise_job {
 } kb_eltwise_job;
 
 static inline kb_eltwise_job kb_eltwise_job_of(const kb_problem *problem, const kb_args *args) {
-    return (kb_eltwise_job){args, kb_stream_output((size_t)problem->eltwise.elems * sizeof(float))};
+    const size_t tensors = problem->direction == KB_DIR_FWD ? 2 : 3; /* bwd: saved, dy, dx */
+    return (kb_eltwise_job){args,
+                            kb_stream_output(tensors * (size_t)problem->eltwise.elems * sizeof(float))};
 }
 
 #endif

@@ -50,6 +50,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "core/stream.h"
 #include "kernbench/variant.h"
 #include "pool2d/pool2d.h"
 
@@ -289,16 +290,14 @@ ROWS_INLINE void fwd_vrow(int64_t out_width, const float *ring, int64_t hf, int6
     }
 }
 
-/* Whether dst bypasses the caches: when src and dst together exceed a
- * 32 MiB L3, dst's lines are evicted before anything reads them back, and
- * non-temporal stores save their read-for-ownership (a quarter of the
- * traffic of a 2x2 stride-2 max, a third of a stride-1 pool). Below that dst
- * stays in cache for whatever reads it next. */
-#define KB_POOL_STREAM_BYTES ((int64_t)32 << 20)
+/* Whether dst bypasses the caches (core/stream.h's rule over src and dst):
+ * non-temporal stores then save the read-for-ownership of its lines (a
+ * quarter of the traffic of a 2x2 stride-2 max, a third of a stride-1
+ * pool). */
 static inline bool fwd_stream(const kb_pool2d_shape *s) {
     const int64_t planes = s->batch * s->channels;
     const int64_t floats = planes * (s->in_height * s->in_width + s->out_height * s->out_width);
-    return floats * (int64_t)sizeof(float) > KB_POOL_STREAM_BYTES;
+    return kb_stream_output((size_t)floats * sizeof(float));
 }
 
 /* inv[(r - 1) hf + ow] (hf = hrow_floats): 1 / divisor of output ow's
@@ -642,7 +641,7 @@ static inline bool bwd_stream(const kb_pool2d_shape *s) {
     const int64_t planes = s->batch * s->channels, in = s->in_height * s->in_width;
     const int64_t floats = planes * (2 * in + s->out_height * s->out_width) +
                            (s->algorithm == KB_POOL_MAX ? planes * in : 0);
-    return floats * (int64_t)sizeof(float) > KB_POOL_STREAM_BYTES;
+    return kb_stream_output((size_t)floats * sizeof(float));
 }
 
 /* --- backward, avg --------------------------------------------------------------- */

@@ -1,7 +1,7 @@
 /* relu fwd and bwd, AVX2: 8 floats per vector, four vectors per iteration,
  * the tail through vmaskmovps (no scalar epilogue), split over ctx->threads
- * threads (core/parallel.h); outputs over 32 MiB go out through streaming
- * stores (core/stream.h).
+ * threads (core/parallel.h); outputs go out through streaming stores when a
+ * call touches over 32 MiB (core/stream.h).
  *
  * The select ANDs x (fwd) or dy (bwd) with the mask "x not <= 0, or
  * unordered" (_CMP_NLE_UQ): the book's mask x <= 0 negated, so NaN x passes

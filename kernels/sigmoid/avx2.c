@@ -1,7 +1,8 @@
 /* sigmoid fwd and bwd, AVX2: 8 floats per vector, two vectors per iteration
  * (fwd: independent exp chains to fill the FMA pipes), the tail through
- * vmaskmovps, split over ctx->threads threads (core/parallel.h), outputs over
- * 32 MiB through streaming stores (core/stream.h). fwd is the
+ * vmaskmovps, split over ctx->threads threads (core/parallel.h), outputs
+ * through streaming stores when a call touches over 32 MiB (core/stream.h).
+ * fwd is the
  * overflow-free form with the project's polynomial exp (sigmoid_avx2.h); bwd
  * is dy * (1 - y) * y in the book's order. */
 #include <assert.h>

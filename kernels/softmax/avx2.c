@@ -1,10 +1,10 @@
 /* softmax and softmax_xent forward, AVX2: the three-pass row of
  * simd_avx2.h (vector max; exp(x - max) with the project's polynomial,
- * stored and summed; scale by 1/sum; the rows ahead prefetched, outputs over
- * 32 MiB written once through streaming stores), rows split over ctx->threads OpenMP
- * threads (softmax/drive.c), one-hot labels by a vector argmax, the loss
- * terms per row in double. ISA: AVX2 + FMA (file compiled with -mavx2
- * -mfma). */
+ * stored and summed; scale by 1/sum), the rows ahead prefetched, y written
+ * once through streaming stores when x and y exceed 32 MiB (core/stream.h);
+ * rows split over ctx->threads OpenMP threads (softmax/drive.c), one-hot
+ * labels by a vector argmax, the loss terms per row in double. ISA: AVX2 +
+ * FMA (file compiled with -mavx2 -mfma). */
 #include "softmax/simd_avx2.h"
 
 /* Row n; with `scratch` (streaming, see kb_softmax_row_avx2) its exps go

@@ -1,9 +1,8 @@
 /* softmax_xent backward, AVX2: dx = y * (1/N) by vectors with the label lane
  * replaced by (y_t - 1) * (1/N) in its vector (computed from the vector
  * itself: an early load of y[t] would be a DRAM miss at the start of every
- * row), rows over ctx->threads OpenMP
- * threads; dx over 32 MiB goes out through streaming stores (core/stream.h).
- * ISA: AVX2 + FMA. */
+ * row), rows over ctx->threads OpenMP threads; dx goes out through streaming
+ * stores when y and dx exceed 32 MiB (core/stream.h). ISA: AVX2 + FMA. */
 #include "softmax/simd_avx2.h"
 
 static void row_bwd_avx2(const kb_softmax_rows *r, int64_t n, int64_t t) {

@@ -64,7 +64,7 @@ kb_status kb_softmax_fwd_drive(const kb_problem *problem, const kb_args *args,
         .loss = xent,
         .stream = s->classes >= KB_SOFTMAX_STREAM_MIN_CLASSES &&
                   s->classes <= KB_SOFTMAX_SCRATCH &&
-                  kb_stream_output((size_t)(s->batch * s->classes) * sizeof(float)),
+                  kb_stream_output(2 * (size_t)(s->batch * s->classes) * sizeof(float)),
     };
     assert(r.x && r.y && (!xent || (r.labels && args->tensor[KB_ARG_LOSS])));
     if (xent && !s->one_hot && !kb_softmax_index_labels_valid(s, r.labels))
@@ -113,7 +113,7 @@ kb_status kb_softmax_bwd_drive(const kb_problem *problem, const kb_args *args,
         .y_in = args->tensor[KB_ARG_DST],
         .dx = args->tensor[KB_ARG_DIFF_SRC],
         .stream = s->classes >= KB_SOFTMAX_STREAM_MIN_CLASSES &&
-                  kb_stream_output((size_t)(s->batch * s->classes) * sizeof(float)),
+                  kb_stream_output(2 * (size_t)(s->batch * s->classes) * sizeof(float)),
     };
     assert(r.labels && r.y_in && r.dx);
     if (!s->one_hot && !kb_softmax_index_labels_valid(s, r.labels)) return KB_ERR_INVALID;
