@@ -672,8 +672,12 @@ static inline bool bwd_stream(const kb_pool2d_shape *s) {
  * from +0 is never -0), so the result is the reference's bit for bit. Each
  * diff_src row is stored once with whole vectors, non-temporal when the
  * tensors exceed the L3 (bwd_stream). */
+/* The most output rows covering one input row, ceil(kh / sh), that the
+ * gather takes (per-row pointer arrays); taller ones take the scatter. */
+#define GMAX_MAX_COVER 64
 static inline bool bwd_max_gathered(const kb_pool2d_shape *s) {
-    return s->algorithm == KB_POOL_MAX && s->stride_w == 2 && !bwd_max_tiled(s);
+    return s->algorithm == KB_POOL_MAX && s->stride_w == 2 && !bwd_max_tiled(s) &&
+           (s->kernel_h + s->stride_h - 1) / s->stride_h <= GMAX_MAX_COVER;
 }
 
 /* Margin before output column 0 of a tap/gradient row, and the row's floats:
@@ -703,13 +707,15 @@ static inline size_t bwd_gmax_thread_floats(const kb_pool2d_shape *s) {
  * in `*best`. */
 ROWS_INLINE simd_vec gmax_taps(const float *p, int64_t rs, int64_t rows, int64_t r0,
                                int64_t kernel_w, simd_vec *best_out) {
+    /* Tap numbers from the first row read, r0 kw added once at the end:
+     * constants per tap when kernel_w and rows are. */
     simd_vec best = SIMD_ZERO(), tap = SIMD_ZERO();
     for (int64_t r = 0; r < rows; r++)
         for (int64_t q = 0; q < kernel_w; q += 2) {
             const float *x = p + r * rs + q;
             simd_vec even, odd;
             SIMD_DEINTERLEAVE(SIMD_LOAD(x), SIMD_LOAD(x + SIMD_WIDTH), &even, &odd);
-            const float t = (float)((r0 + r) * kernel_w + q);
+            const float t = (float)(r * kernel_w + q);
             if (r == 0 && q == 0) {
                 best = even;
                 tap = SIMD_SET1(t);
@@ -725,6 +731,7 @@ ROWS_INLINE simd_vec gmax_taps(const float *p, int64_t rs, int64_t rows, int64_t
             }
         }
     *best_out = SIMD_RAW_TO_LANES(best);
+    if (r0 != 0) tap = SIMD_ADD(tap, SIMD_SET1((float)(r0 * kernel_w)));
     return SIMD_RAW_TO_LANES(tap);
 }
 
@@ -775,6 +782,48 @@ ROWS_INLINE void gmax_out_row(const kb_pool2d_shape *s, const fwd_edges *e, cons
     }
 }
 
+/* One diff_src row `d` from the `cover` output rows covering it (ascending):
+ * tap rows t[k], gradient rows g[k] (output column 0 of each), the row's tap
+ * numbers r kw + q from first_tap[k]. */
+ROWS_INLINE void gmax_gather_row(const float *const *t, const float *const *g,
+                                 const int64_t *first_tap, float *d, int64_t in_width, int64_t pl,
+                                 bool row_stream, int64_t cover, int64_t kernel_w, bool pl_odd) {
+    for (int64_t iw = 0; iw < in_width; iw += 2 * SIMD_WIDTH) {
+        simd_vec even = SIMD_ZERO(), odd = SIMD_ZERO();
+        for (int64_t k = 0; k < cover; k++) {
+            const float *tk = t[k] + iw / 2, *gk = g[k] + iw / 2;
+            for (int64_t q = kernel_w - 1; q >= 0; q--) {
+                /* iw + P = 2 ow - pl + q: parity P of the input column. */
+                const int64_t parity = (q + (pl_odd ? 1 : 0)) & 1;
+                const int64_t off = (parity + pl - q) / 2; /* even: exact */
+                const simd_mask hit =
+                    SIMD_CMPEQ(SIMD_LOAD(tk + off), SIMD_SET1((float)(first_tap[k] + q)));
+                const simd_vec v = SIMD_SELECT(hit, SIMD_ZERO(), SIMD_LOAD(gk + off));
+                if (parity)
+                    odd = SIMD_ADD(odd, v);
+                else
+                    even = SIMD_ADD(even, v);
+            }
+        }
+        simd_vec lo, hi;
+        SIMD_INTERLEAVE(SIMD_LANES_TO_RAW(even), SIMD_LANES_TO_RAW(odd), &lo, &hi);
+        const int64_t rest = in_width - iw;
+        if (rest >= 2 * SIMD_WIDTH && row_stream) {
+            SIMD_STREAM(d + iw, lo);
+            SIMD_STREAM(d + iw + SIMD_WIDTH, hi);
+        } else if (rest >= 2 * SIMD_WIDTH) {
+            SIMD_STORE(d + iw, lo);
+            SIMD_STORE(d + iw + SIMD_WIDTH, hi);
+        } else {
+            if (rest >= SIMD_WIDTH)
+                SIMD_STORE(d + iw, lo);
+            else
+                SIMD_STOREN(d + iw, lo, (int)rest);
+            if (rest > SIMD_WIDTH) SIMD_STOREN(d + iw + SIMD_WIDTH, hi, (int)(rest - SIMD_WIDTH));
+        }
+    }
+}
+
 /* All of one plane's diff_src. `ring`: kh tap rows then kh gradient rows of
  * gmax_row_floats, margins -1 and 0; `pl_odd`: pad_left is odd (a constant:
  * which column taps feed even and which odd input columns). */
@@ -803,42 +852,22 @@ ROWS_INLINE void bwd_max_gather_plane(const kb_pool2d_shape *s, const float *pla
                          grows + oh % kernel_h * rf, left, right, kernel_w, kernel_h);
         if (b + 1 > next) next = b + 1;
         const bool row_stream = stream && SIMD_ALIGNED(d);
-        for (int64_t iw = 0; iw < in_width; iw += 2 * SIMD_WIDTH) {
-            simd_vec even = SIMD_ZERO(), odd = SIMD_ZERO();
-            for (int64_t oh = a; oh <= b; oh++) {
-                const float *t = trows + oh % kernel_h * rf + iw / 2;
-                const float *g = grows + oh % kernel_h * rf + iw / 2;
-                const int64_t r = ih - (oh * stride_h - pad_top);
-                for (int64_t q = kernel_w - 1; q >= 0; q--) {
-                    /* iw + P = 2 ow - pl + q: parity P of the input column. */
-                    const int64_t parity = (q + (pl_odd ? 1 : 0)) & 1;
-                    const int64_t off = (parity + pl - q) / 2; /* even: exact */
-                    const simd_mask hit =
-                        SIMD_CMPEQ(SIMD_LOAD(t + off), SIMD_SET1((float)(r * kernel_w + q)));
-                    const simd_vec v = SIMD_SELECT(hit, SIMD_ZERO(), SIMD_LOAD(g + off));
-                    if (parity)
-                        odd = SIMD_ADD(odd, v);
-                    else
-                        even = SIMD_ADD(even, v);
-                }
-            }
-            simd_vec lo, hi;
-            SIMD_INTERLEAVE(SIMD_LANES_TO_RAW(even), SIMD_LANES_TO_RAW(odd), &lo, &hi);
-            const int64_t rest = in_width - iw;
-            if (rest >= 2 * SIMD_WIDTH && row_stream) {
-                SIMD_STREAM(d + iw, lo);
-                SIMD_STREAM(d + iw + SIMD_WIDTH, hi);
-            } else if (rest >= 2 * SIMD_WIDTH) {
-                SIMD_STORE(d + iw, lo);
-                SIMD_STORE(d + iw + SIMD_WIDTH, hi);
-            } else {
-                if (rest >= SIMD_WIDTH)
-                    SIMD_STORE(d + iw, lo);
-                else
-                    SIMD_STOREN(d + iw, lo, (int)rest);
-                if (rest > SIMD_WIDTH) SIMD_STOREN(d + iw + SIMD_WIDTH, hi, (int)(rest - SIMD_WIDTH));
-            }
+        const float *t[GMAX_MAX_COVER], *g[GMAX_MAX_COVER];
+        int64_t first_tap[GMAX_MAX_COVER];
+        const int64_t cover = b - a + 1;
+        for (int64_t k = 0; k < cover; k++) {
+            const int64_t oh = a + k, slot = oh % kernel_h;
+            t[k] = trows + slot * rf;
+            g[k] = grows + slot * rf;
+            first_tap[k] = (ih - (oh * stride_h - pad_top)) * kernel_w; /* row r: r kw */
         }
+        if (cover == 1)
+            gmax_gather_row(t, g, first_tap, d, in_width, pl, row_stream, 1, kernel_w, pl_odd);
+        else if (cover == 2)
+            gmax_gather_row(t, g, first_tap, d, in_width, pl, row_stream, 2, kernel_w, pl_odd);
+        else
+            gmax_gather_row(t, g, first_tap, d, in_width, pl, row_stream, cover, kernel_w,
+                            pl_odd);
     }
 }
 
