@@ -20,10 +20,14 @@
  *             than the output row (global pooling), vectors run along the
  *             window instead and are summed across lanes at the end;
  *   bwd max   2-wide stride-2 windows tiling the input (2x2 s2): diff_src
- *             rows written once from routing masks; otherwise the first
- *             maximum's plane offset per lane (kb_pool_max_replaces as
- *             compare-and-blend), its gradient added to a zeroed diff_src
- *             plane with scalar adds, outputs in row-major order;
+ *             rows written once from routing masks; other windows at stride
+ *             2 across (3x3 s2 p1): gathered, each output's first-maximum
+ *             tap number per lane, then each diff_src row written once as
+ *             the sum of the gradients routed to it, in the reference's
+ *             order; otherwise the first maximum's plane offset per lane
+ *             (kb_pool_max_replaces as compare-and-blend), its gradient
+ *             added to a zeroed diff_src plane with scalar adds, outputs in
+ *             row-major order;
  *   bwd avg   stride 1 across: gathered, each diff_src row the sum of the
  *             shares covering it, written once; otherwise per output row:
  *             shares diff_dst / divisor, spread along one padded row buffer
@@ -735,13 +739,28 @@ ROWS_INLINE simd_vec gmax_taps(const float *p, int64_t rs, int64_t rows, int64_t
     return SIMD_RAW_TO_LANES(tap);
 }
 
+/* Copies n floats with whole vectors and one masked tail (the small edge
+ * and gradient copies of the gathered max bwd, where a memcpy call costs
+ * more than the copy). */
+ROWS_INLINE void gmax_copy(const float *src, float *dst, int64_t n) {
+    int64_t i = 0;
+    for (; i + SIMD_WIDTH <= n; i += SIMD_WIDTH) SIMD_STORE(dst + i, SIMD_LOAD(src + i));
+    if (i < n) SIMD_STOREN(dst + i, SIMD_LOADN(src + i, (int)(n - i)), (int)(n - i));
+}
+/* fwd_copy_edge with gmax_copy. */
+ROWS_INLINE void gmax_copy_edge(const float *row, int64_t in_width, int64_t col, int64_t len,
+                                float *edge) {
+    const int64_t first = col < 0 ? 0 : col, end = col + len < in_width ? col + len : in_width;
+    if (end > first) gmax_copy(row + first, edge + (first - col), end - first);
+}
+
 /* Taps and gradients of output row oh into `trow` and `grow` (output column
  * 0 of each). */
 ROWS_INLINE void gmax_out_row(const kb_pool2d_shape *s, const fwd_edges *e, const float *plane,
                               const float *grad, int64_t oh, float *trow, float *grow,
                               float *left, float *right, int64_t kernel_w, int64_t kernel_h) {
     const int64_t out_width = s->out_width, in_width = s->in_width;
-    memcpy(grow, grad + oh * out_width, (size_t)out_width * sizeof *grow);
+    gmax_copy(grad + oh * out_width, grow, out_width);
     int64_t h0, h1;
     kb_pool_window(oh, s->stride_h, s->pad_top, kernel_h, s->in_height, &h0, &h1);
     if (h0 == h1) { /* every window of the row lies in the padding */
@@ -754,8 +773,8 @@ ROWS_INLINE void gmax_out_row(const kb_pool2d_shape *s, const fwd_edges *e, cons
     const int64_t rs = gmax_edge_stride(e->right);
     for (int64_t r = 0; r < rows; r++) {
         const float *row = plane + (h0 + r) * in_width;
-        if (e->lo > 0) fwd_copy_edge(row, in_width, -s->pad_left, e->left, left + r * ls);
-        if (e->hi < e->chunks) fwd_copy_edge(row, in_width, e->right_col, e->right, right + r * rs);
+        if (e->lo > 0) gmax_copy_edge(row, in_width, -s->pad_left, e->left, left + r * ls);
+        if (e->hi < e->chunks) gmax_copy_edge(row, in_width, e->right_col, e->right, right + r * rs);
     }
     simd_vec best;
     const float *in = plane + h0 * in_width + e->lo * step - s->pad_left;
@@ -768,6 +787,13 @@ ROWS_INLINE void gmax_out_row(const kb_pool2d_shape *s, const fwd_edges *e, cons
         const simd_vec tap = gmax_taps(p, k < e->lo ? ls : rs, rows, r0, kernel_w, &best);
         const int64_t ow = k * SIMD_WIDTH;
         const int n = out_width - ow < SIMD_WIDTH ? (int)(out_width - ow) : SIMD_WIDTH;
+        if (!SIMD_ANY(SIMD_CMPEQ(best, SIMD_SET1(-INFINITY)))) { /* no tie with padding */
+            if (n == SIMD_WIDTH)
+                SIMD_STORE(trow + ow, tap);
+            else
+                SIMD_STOREN(trow + ow, tap, n); /* -1 stays past the row */
+            continue;
+        }
         float taps[SIMD_WIDTH], bests[SIMD_WIDTH];
         SIMD_STORE(taps, tap);
         SIMD_STORE(bests, best);
