@@ -23,8 +23,8 @@
  *             rows written once from routing masks; other windows at stride
  *             2 across (3x3 s2 p1): gathered, each output's first-maximum
  *             tap number per lane, then each diff_src row written once as
- *             the sum of the gradients routed to it, in the reference's
- *             order; otherwise the first maximum's plane offset per lane
+ *             the sum of the gradients routed to it, in naive's order;
+ *             otherwise the first maximum's plane offset per lane
  *             (kb_pool_max_replaces as compare-and-blend), its gradient
  *             added to a zeroed diff_src plane with scalar adds, outputs in
  *             row-major order;
@@ -671,9 +671,10 @@ static inline bool bwd_stream(const kb_pool2d_shape *s) {
  *            consecutive ones are two vectors of consecutive outputs
  *            (unaligned loads of the tap and gradient rows), interleaved
  *            back into the row.
- * The sum starts at +0 and adds the routed gradients in the reference's
- * order (outputs row-major); the +0 terms in between change no bit (a sum
- * from +0 is never -0), so the result is the reference's bit for bit. Each
+ * The sum starts at +0 and adds the routed gradients in the float scatter's
+ * order (kb_pool2d_bwd_one over outputs row-major, as naive runs it); the +0
+ * terms in between change no bit (a sum from +0 is never -0), so the result
+ * is naive's bit for bit (the checker's reference sums in double). Each
  * diff_src row is stored once with whole vectors, non-temporal when the
  * tensors exceed the L3 (bwd_stream). */
 /* The most output rows covering one input row, ceil(kh / sh), that the
