@@ -51,6 +51,18 @@ static const char *const shapes[] = {
     ALL_ALGORITHMS("mb1ic2ih9iw37kh2kw2sh2sw2"),        /* odd: row 8, column 36 unused */
     ALL_ALGORITHMS("mb1ic2ih10iw35kh3kw2sh3sw2"),       /* kh 3 at sh 3 */
     ALL_ALGORITHMS("mb1ic2ih8iw34kh2kw2sh2sw2ph1pw1"),  /* 2x2 stride 2 with padding */
+    /* Gathered max backward (stride 2 across, overlapping or padded):
+     * input rows not a multiple of 16 or 32 wide (odd, tails of 1..15),
+     * even and odd left pads, kw 2, 4, 5, up to 3 output rows covering an
+     * input row, uncovered rows (sh > kh), no in-place chunk at all. */
+    ALL_ALGORITHMS("mb1ic2ih11iw113kh3kw3sh2sw2ph1pw1"), /* ResNet's pool, odd width */
+    ALL_ALGORITHMS("mb1ic2ih9iw47kh3kw3sh2sw2ph0pw0"),   /* no padding */
+    ALL_ALGORITHMS("mb1ic2ih9iw50kh3kw4sh2sw2ph2pw2"),   /* even pad 2, kw 4 */
+    ALL_ALGORITHMS("mb1ic2ih12iw61kh5kw5sh1sw2ph2pw2"),  /* 5 rows cover: 3 at sh 1 */
+    ALL_ALGORITHMS("mb1ic2ih9iw40kh3kw2sh2sw2ph1pw1"),   /* kw 2 sw 2, kh 3 overlaps */
+    ALL_ALGORITHMS("mb1ic2ih13iw45kh2kw3sh4sw2ph1pw1"),  /* sh > kh: uncovered rows */
+    ALL_ALGORITHMS("mb1ic2ih7iw9kh3kw5sh2sw2ph2pw3"),    /* narrow: edge chunks only */
+    ALL_ALGORITHMS("mb2ic3ih32iw32kh3kw3sh2sw2ph1pw1"),  /* whole 16-column chunks */
 };
 
 int main(void) {

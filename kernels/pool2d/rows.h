@@ -20,10 +20,14 @@
  *             than the output row (global pooling), vectors run along the
  *             window instead and are summed across lanes at the end;
  *   bwd max   2-wide stride-2 windows tiling the input (2x2 s2): diff_src
- *             rows written once from routing masks; otherwise the first
- *             maximum's plane offset per lane (kb_pool_max_replaces as
- *             compare-and-blend), its gradient added to a zeroed diff_src
- *             plane with scalar adds, outputs in row-major order;
+ *             rows written once from routing masks; other windows at stride
+ *             2 across (3x3 s2 p1): gathered, each output's first-maximum
+ *             tap number per lane, then each diff_src row written once as
+ *             the sum of the gradients routed to it, in naive's order;
+ *             otherwise the first maximum's plane offset per lane
+ *             (kb_pool_max_replaces as compare-and-blend), its gradient
+ *             added to a zeroed diff_src plane with scalar adds, outputs in
+ *             row-major order;
  *   bwd avg   stride 1 across: gathered, each diff_src row the sum of the
  *             shares covering it, written once; otherwise per output row:
  *             shares diff_dst / divisor, spread along one padded row buffer
@@ -644,6 +648,267 @@ static inline bool bwd_stream(const kb_pool2d_shape *s) {
     return kb_stream_output((size_t)floats * sizeof(float));
 }
 
+/* --- backward, max, stride 2 across: gathered ------------------------------------- */
+
+/* Overlapping max windows at stride 2 across (the 3x3 stride-2 pool of
+ * ResNet's stem) without zeroing diff_src and scattering adds: diff_src is
+ * written once, row by row, as a gather.
+ *   taps:    per output row, the first maximum's tap number r kw + q of
+ *            each window (r, q from the unclipped window's corner; -1 when
+ *            the window holds no input), as floats, with the vector fwd
+ *            machinery: load pairs split into even and odd taps,
+ *            kb_pool_max_replaces as compare-and-blend in row-major order.
+ *            Chunks whose windows reach past the row's ends read "edge
+ *            blocks" (fwd's edge rows, one per window row, -inf outside the
+ *            input); lanes whose maximum is -inf there are redone by the
+ *            scalar kb_pool2d_argmax_one (ties with padding). Each output
+ *            row's taps and gradients go to a ring of kh rows, with margins
+ *            of tap -1 (never routed) around them;
+ *   gather:  input column iw of row ih gets, from each output row covering
+ *            ih (ascending) and each column tap q with iw = 2 ow - pw + q
+ *            (q descending, so ow ascending), the gradient where the tap
+ *            matches and +0 elsewhere. The even and odd input columns of 2W
+ *            consecutive ones are two vectors of consecutive outputs
+ *            (unaligned loads of the tap and gradient rows), interleaved
+ *            back into the row.
+ * The sum starts at +0 and adds the routed gradients in the float scatter's
+ * order (kb_pool2d_bwd_one over outputs row-major, as naive runs it); the +0
+ * terms in between change no bit (a sum from +0 is never -0), so the result
+ * is naive's bit for bit (the checker's reference sums in double). Each
+ * diff_src row is stored once with whole vectors, non-temporal when the
+ * tensors exceed the L3 (bwd_stream). */
+/* The most output rows covering one input row, ceil(kh / sh), that the
+ * gather takes (per-row pointer arrays); taller ones take the scatter. */
+#define GMAX_MAX_COVER 64
+static inline bool bwd_max_gathered(const kb_pool2d_shape *s) {
+    return s->algorithm == KB_POOL_MAX && s->stride_w == 2 && !bwd_max_tiled(s) &&
+           (s->kernel_h + s->stride_h - 1) / s->stride_h <= GMAX_MAX_COVER;
+}
+
+/* Margin before output column 0 of a tap/gradient row, and the row's floats:
+ * the gather reads output columns -(kw + 1) / 2 .. in_width / 2 + pw / 2 +
+ * 2 W (whole vectors past the last chunk). */
+static inline int64_t gmax_margin(const kb_pool2d_shape *s) {
+    return ((s->kernel_w + 1) / 2 + 1 + 15) / 16 * 16;
+}
+static inline int64_t gmax_row_floats(const kb_pool2d_shape *s) {
+    int64_t right = s->in_width / 2 + s->pad_left / 2 + 2 * SIMD_WIDTH + 2;
+    if (hrow_floats(s) > right) right = hrow_floats(s);
+    return (gmax_margin(s) + right + SIMD_WIDTH + 15) / 16 * 16;
+}
+/* Edge block strides: one edge row per window row. */
+static inline int64_t gmax_edge_stride(int64_t floats) {
+    return (floats + 15) / 16 * 16;
+}
+static inline size_t bwd_gmax_thread_floats(const kb_pool2d_shape *s) {
+    const fwd_edges e = fwd_edges_of(s);
+    return (size_t)(2 * s->kernel_h * gmax_row_floats(s) +
+                    s->kernel_h * (gmax_edge_stride(e.left) + gmax_edge_stride(e.right)));
+}
+
+/* Tap numbers (lane order) of the W outputs of one chunk: `p` the first
+ * column of the chunk's windows in the first of `rows` rows `rs` apart,
+ * `r0` the number of that row in the unclipped window. Its first maximum
+ * in `*best`. */
+ROWS_INLINE simd_vec gmax_taps(const float *p, int64_t rs, int64_t rows, int64_t r0,
+                               int64_t kernel_w, simd_vec *best_out) {
+    /* Tap numbers from the first row read, r0 kw added once at the end:
+     * constants per tap when kernel_w and rows are. */
+    simd_vec best = SIMD_ZERO(), tap = SIMD_ZERO();
+    for (int64_t r = 0; r < rows; r++)
+        for (int64_t q = 0; q < kernel_w; q += 2) {
+            const float *x = p + r * rs + q;
+            simd_vec even, odd;
+            SIMD_DEINTERLEAVE(SIMD_LOAD(x), SIMD_LOAD(x + SIMD_WIDTH), &even, &odd);
+            const float t = (float)(r * kernel_w + q);
+            if (r == 0 && q == 0) {
+                best = even;
+                tap = SIMD_SET1(t);
+            } else {
+                const simd_mask replace = SIMD_REPLACES(even, best);
+                best = SIMD_SELECT(replace, best, even);
+                tap = SIMD_SELECT(replace, tap, SIMD_SET1(t));
+            }
+            if (q + 1 < kernel_w) {
+                const simd_mask replace = SIMD_REPLACES(odd, best);
+                best = SIMD_SELECT(replace, best, odd);
+                tap = SIMD_SELECT(replace, tap, SIMD_SET1(t + 1.0f));
+            }
+        }
+    *best_out = SIMD_RAW_TO_LANES(best);
+    if (r0 != 0) tap = SIMD_ADD(tap, SIMD_SET1((float)(r0 * kernel_w)));
+    return SIMD_RAW_TO_LANES(tap);
+}
+
+/* Copies n floats with whole vectors and one masked tail (the small edge
+ * and gradient copies of the gathered max bwd, where a memcpy call costs
+ * more than the copy). */
+ROWS_INLINE void gmax_copy(const float *src, float *dst, int64_t n) {
+    int64_t i = 0;
+    for (; i + SIMD_WIDTH <= n; i += SIMD_WIDTH) SIMD_STORE(dst + i, SIMD_LOAD(src + i));
+    if (i < n) SIMD_STOREN(dst + i, SIMD_LOADN(src + i, (int)(n - i)), (int)(n - i));
+}
+/* fwd_copy_edge with gmax_copy. */
+ROWS_INLINE void gmax_copy_edge(const float *row, int64_t in_width, int64_t col, int64_t len,
+                                float *edge) {
+    const int64_t first = col < 0 ? 0 : col, end = col + len < in_width ? col + len : in_width;
+    if (end > first) gmax_copy(row + first, edge + (first - col), end - first);
+}
+
+/* Taps and gradients of output row oh into `trow` and `grow` (output column
+ * 0 of each). */
+ROWS_INLINE void gmax_out_row(const kb_pool2d_shape *s, const fwd_edges *e, const float *plane,
+                              const float *grad, int64_t oh, float *trow, float *grow,
+                              float *left, float *right, int64_t kernel_w, int64_t kernel_h) {
+    const int64_t out_width = s->out_width, in_width = s->in_width;
+    gmax_copy(grad + oh * out_width, grow, out_width);
+    int64_t h0, h1;
+    kb_pool_window(oh, s->stride_h, s->pad_top, kernel_h, s->in_height, &h0, &h1);
+    if (h0 == h1) { /* every window of the row lies in the padding */
+        for (int64_t ow = 0; ow < out_width; ow++) trow[ow] = -1.0f;
+        return;
+    }
+    const int64_t rows = h1 - h0 == kernel_h ? kernel_h : h1 - h0;
+    const int64_t r0 = h0 - (oh * s->stride_h - s->pad_top);
+    const int64_t step = 2 * SIMD_WIDTH, ls = gmax_edge_stride(e->left);
+    const int64_t rs = gmax_edge_stride(e->right);
+    for (int64_t r = 0; r < rows; r++) {
+        const float *row = plane + (h0 + r) * in_width;
+        if (e->lo > 0) gmax_copy_edge(row, in_width, -s->pad_left, e->left, left + r * ls);
+        if (e->hi < e->chunks) gmax_copy_edge(row, in_width, e->right_col, e->right, right + r * rs);
+    }
+    simd_vec best;
+    const float *in = plane + h0 * in_width + e->lo * step - s->pad_left;
+    for (int64_t k = e->lo; k < e->hi; k++, in += step)
+        SIMD_STORE(trow + k * SIMD_WIDTH, gmax_taps(in, in_width, rows, r0, kernel_w, &best));
+    for (int64_t k = 0; k < e->chunks; k++) {
+        if (k == e->lo) k = e->hi;
+        if (k >= e->chunks) break;
+        const float *p = k < e->lo ? left + k * step : right + (k - e->hi) * step;
+        const simd_vec tap = gmax_taps(p, k < e->lo ? ls : rs, rows, r0, kernel_w, &best);
+        const int64_t ow = k * SIMD_WIDTH;
+        const int n = out_width - ow < SIMD_WIDTH ? (int)(out_width - ow) : SIMD_WIDTH;
+        if (!SIMD_ANY(SIMD_CMPEQ(best, SIMD_SET1(-INFINITY)))) { /* no tie with padding */
+            if (n == SIMD_WIDTH)
+                SIMD_STORE(trow + ow, tap);
+            else
+                SIMD_STOREN(trow + ow, tap, n); /* -1 stays past the row */
+            continue;
+        }
+        float taps[SIMD_WIDTH], bests[SIMD_WIDTH];
+        SIMD_STORE(taps, tap);
+        SIMD_STORE(bests, best);
+        for (int i = 0; i < n; i++) {
+            if (bests[i] != -INFINITY) continue;
+            const int64_t at = kb_pool2d_argmax_one(s, plane, oh, ow + i);
+            taps[i] = at < 0 ? -1.0f
+                             : (float)((at / in_width - (oh * s->stride_h - s->pad_top)) * kernel_w +
+                                       at % in_width - ((ow + i) * 2 - s->pad_left));
+        }
+        for (int i = 0; i < n; i++) trow[ow + i] = taps[i]; /* -1 stays past the row */
+    }
+}
+
+/* One diff_src row `d` from the `cover` output rows covering it (ascending):
+ * tap rows t[k], gradient rows g[k] (output column 0 of each), the row's tap
+ * numbers r kw + q from first_tap[k]. */
+ROWS_INLINE void gmax_gather_row(const float *const *t, const float *const *g,
+                                 const int64_t *first_tap, float *d, int64_t in_width, int64_t pl,
+                                 bool row_stream, int64_t cover, int64_t kernel_w, bool pl_odd) {
+    for (int64_t iw = 0; iw < in_width; iw += 2 * SIMD_WIDTH) {
+        simd_vec even = SIMD_ZERO(), odd = SIMD_ZERO();
+        for (int64_t k = 0; k < cover; k++) {
+            const float *tk = t[k] + iw / 2, *gk = g[k] + iw / 2;
+            for (int64_t q = kernel_w - 1; q >= 0; q--) {
+                /* iw + P = 2 ow - pl + q: parity P of the input column. */
+                const int64_t parity = (q + (pl_odd ? 1 : 0)) & 1;
+                const int64_t off = (parity + pl - q) / 2; /* even: exact */
+                const simd_mask hit =
+                    SIMD_CMPEQ(SIMD_LOAD(tk + off), SIMD_SET1((float)(first_tap[k] + q)));
+                const simd_vec v = SIMD_SELECT(hit, SIMD_ZERO(), SIMD_LOAD(gk + off));
+                if (parity)
+                    odd = SIMD_ADD(odd, v);
+                else
+                    even = SIMD_ADD(even, v);
+            }
+        }
+        simd_vec lo, hi;
+        SIMD_INTERLEAVE(SIMD_LANES_TO_RAW(even), SIMD_LANES_TO_RAW(odd), &lo, &hi);
+        const int64_t rest = in_width - iw;
+        if (rest >= 2 * SIMD_WIDTH && row_stream) {
+            SIMD_STREAM(d + iw, lo);
+            SIMD_STREAM(d + iw + SIMD_WIDTH, hi);
+        } else if (rest >= 2 * SIMD_WIDTH) {
+            SIMD_STORE(d + iw, lo);
+            SIMD_STORE(d + iw + SIMD_WIDTH, hi);
+        } else {
+            if (rest >= SIMD_WIDTH)
+                SIMD_STORE(d + iw, lo);
+            else
+                SIMD_STOREN(d + iw, lo, (int)rest);
+            if (rest > SIMD_WIDTH) SIMD_STOREN(d + iw + SIMD_WIDTH, hi, (int)(rest - SIMD_WIDTH));
+        }
+    }
+}
+
+/* All of one plane's diff_src. `ring`: kh tap rows then kh gradient rows of
+ * gmax_row_floats, margins -1 and 0; `pl_odd`: pad_left is odd (a constant:
+ * which column taps feed even and which odd input columns). */
+ROWS_INLINE void bwd_max_gather_plane(const kb_pool2d_shape *s, const float *plane,
+                                      const float *grad, float *diff, float *ring, float *left,
+                                      float *right, bool stream, int64_t kernel_w,
+                                      int64_t kernel_h, bool pl_odd) {
+    const fwd_edges e = fwd_edges_of(s);
+    const int64_t in_width = s->in_width, out_height = s->out_height;
+    const int64_t stride_h = s->stride_h, pad_top = s->pad_top, pl = s->pad_left;
+    const int64_t rf = gmax_row_floats(s), margin = gmax_margin(s);
+    float *trows = ring + margin, *grows = ring + kernel_h * rf + margin;
+    int64_t next = 0; /* output rows below `next` are in the ring */
+    for (int64_t ih = 0; ih < s->in_height; ih++) {
+        float *d = diff + ih * in_width;
+        /* Output rows [a, b] cover input row ih. */
+        int64_t a = ih + pad_top - kernel_h + 1, b = (ih + pad_top) / stride_h;
+        a = a <= 0 ? 0 : (a + stride_h - 1) / stride_h;
+        if (b > out_height - 1) b = out_height - 1;
+        if (a > b) {
+            memset(d, 0, (size_t)in_width * sizeof *d);
+            continue;
+        }
+        for (int64_t oh = a > next ? a : next; oh <= b; oh++)
+            gmax_out_row(s, &e, plane, grad, oh, trows + oh % kernel_h * rf,
+                         grows + oh % kernel_h * rf, left, right, kernel_w, kernel_h);
+        if (b + 1 > next) next = b + 1;
+        const bool row_stream = stream && SIMD_ALIGNED(d);
+        const float *t[GMAX_MAX_COVER], *g[GMAX_MAX_COVER];
+        int64_t first_tap[GMAX_MAX_COVER];
+        const int64_t cover = b - a + 1;
+        for (int64_t k = 0; k < cover; k++) {
+            const int64_t oh = a + k, slot = oh % kernel_h;
+            t[k] = trows + slot * rf;
+            g[k] = grows + slot * rf;
+            first_tap[k] = (ih - (oh * stride_h - pad_top)) * kernel_w; /* row r: r kw */
+        }
+        if (cover == 1)
+            gmax_gather_row(t, g, first_tap, d, in_width, pl, row_stream, 1, kernel_w, pl_odd);
+        else if (cover == 2)
+            gmax_gather_row(t, g, first_tap, d, in_width, pl, row_stream, 2, kernel_w, pl_odd);
+        else
+            gmax_gather_row(t, g, first_tap, d, in_width, pl, row_stream, cover, kernel_w,
+                            pl_odd);
+    }
+}
+
+/* Fills the ring's tap rows with -1 and gradient rows with 0 and the edge
+ * blocks with -inf, once per thread and run. */
+static inline void gmax_fill(const kb_pool2d_shape *s, float *ring, float *left, float *right) {
+    const fwd_edges e = fwd_edges_of(s);
+    const int64_t rf = gmax_row_floats(s);
+    for (int64_t i = 0; i < s->kernel_h * rf; i++) ring[i] = -1.0f;
+    memset(ring + s->kernel_h * rf, 0, (size_t)(s->kernel_h * rf) * sizeof *ring);
+    for (int64_t i = 0; i < s->kernel_h * gmax_edge_stride(e.left); i++) left[i] = -INFINITY;
+    for (int64_t i = 0; i < s->kernel_h * gmax_edge_stride(e.right); i++) right[i] = -INFINITY;
+}
+
 /* --- backward, avg --------------------------------------------------------------- */
 
 /* Per-thread row buffers of avg bwd, in floats: the shares of one output row
@@ -849,6 +1114,7 @@ static inline bool rows_bwd_supports(const kb_problem *problem, const char **why
 
 static inline size_t bwd_thread_floats(const kb_pool2d_shape *s) {
     if (bwd_avg_gathered(s)) return bwd_gather_thread_floats(s);
+    if (bwd_max_gathered(s)) return bwd_gmax_thread_floats(s);
     if (s->algorithm != KB_POOL_MAX) return bwd_avg_thread_floats(s);
     return needs_padding(s) ? (size_t)(s->in_height * padded_row_floats(s)) : 0;
 }
@@ -868,7 +1134,8 @@ static inline kb_status rows_bwd_run(const kb_problem *problem, const kb_args *a
     float *diff_src = args->tensor[KB_ARG_DIFF_SRC];
     const size_t thread_floats = bwd_thread_floats(s);
     const bool tiled = bwd_max_tiled(s), gathered = bwd_avg_gathered(s);
-    const bool stream = (tiled || gathered) && bwd_stream(s);
+    const bool gmax = bwd_max_gathered(s);
+    const bool stream = (tiled || gathered || gmax) && bwd_stream(s);
     assert(diff_dst && diff_src && (src || !max) && ctx->threads >= 1);
     assert(workspace || thread_floats == 0);
     int64_t ow_first, ow_end;
@@ -882,7 +1149,15 @@ static inline kb_status rows_bwd_run(const kb_problem *problem, const kb_args *a
                           ? (float *)workspace + (size_t)omp_get_thread_num() * thread_floats
                           : NULL;
         float *share = max ? NULL : mine, *spread = max ? NULL : mine + bwd_avg_share_floats(s);
-        float *padded = max ? mine : NULL; /* NULL when no row needs padding */
+        float *padded = max && !gmax ? mine : NULL; /* NULL when no row needs padding */
+        float *gring = NULL, *gleft = NULL, *gright = NULL;
+        if (gmax) {
+            const fwd_edges e = fwd_edges_of(s);
+            gring = mine;
+            gleft = gring + 2 * s->kernel_h * gmax_row_floats(s);
+            gright = gleft + s->kernel_h * gmax_edge_stride(e.left);
+            gmax_fill(s, gring, gleft, gright);
+        }
         float *ring = NULL, *inv = NULL, *vrow = NULL;
         if (gathered) {
             ring = mine;
@@ -911,6 +1186,20 @@ static inline kb_status rows_bwd_run(const kb_problem *problem, const kb_args *a
                 else
                     bwd_avg_gather_plane(s, grad, diff, ring, inv, vrow, stream, s->kernel_h,
                                          s->kernel_w);
+                continue;
+            }
+            if (gmax) { /* 3x3 as constants: the tap loops unroll */
+                const float *plane = src + p * in_plane;
+                const bool odd = s->pad_left & 1;
+                if (s->kernel_h == 3 && s->kernel_w == 3 && odd)
+                    bwd_max_gather_plane(s, plane, grad, diff, gring, gleft, gright, stream, 3, 3,
+                                         true);
+                else if (odd)
+                    bwd_max_gather_plane(s, plane, grad, diff, gring, gleft, gright, stream,
+                                         s->kernel_w, s->kernel_h, true);
+                else
+                    bwd_max_gather_plane(s, plane, grad, diff, gring, gleft, gright, stream,
+                                         s->kernel_w, s->kernel_h, false);
                 continue;
             }
             memset(diff, 0, (size_t)in_plane * sizeof *diff);

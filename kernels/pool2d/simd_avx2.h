@@ -94,6 +94,7 @@ static inline __m256 simd_gathern(const float *p, int64_t stride, int n) {
 #define SIMD_INTERLEAVE(even, odd, lo, hi) simd_interleave(even, odd, lo, hi)
 #define SIMD_LANES_TO_RAW(v) simd_raw_to_lanes(v) /* the permutation is its own inverse */
 #define SIMD_CMPEQ(a, b) _mm256_cmp_ps(a, b, _CMP_EQ_OQ)
+#define SIMD_ANY(m) (_mm256_movemask_ps(m) != 0) /* any lane set */
 #define SIMD_HSUM(v) simd_hsum(v)
 #define SIMD_EVENS(lo, hi) simd_evens(lo, hi)
 #define SIMD_INTERLEAVE_ZERO(v, lo, hi) simd_interleave_zero(v, lo, hi)

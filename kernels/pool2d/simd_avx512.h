@@ -93,6 +93,7 @@ static inline __m512 simd_gathern(const float *p, int64_t stride, int n) {
 #define SIMD_INTERLEAVE(even, odd, lo, hi) simd_interleave(even, odd, lo, hi)
 #define SIMD_LANES_TO_RAW(v) (v)
 #define SIMD_CMPEQ(a, b) _mm512_cmp_ps_mask(a, b, _CMP_EQ_OQ)
+#define SIMD_ANY(m) ((m) != 0) /* any lane set */
 #define SIMD_EVENS(lo, hi) simd_evens(lo, hi)
 #define SIMD_INTERLEAVE_ZERO(v, lo, hi) simd_interleave_zero(v, lo, hi)
 #define SIMD_GATHERN(p, stride, n) simd_gathern(p, stride, n)

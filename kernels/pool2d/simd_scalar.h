@@ -46,6 +46,7 @@ typedef bool simd_mask;
 #define SIMD_INTERLEAVE(even, odd, lo, hi) (*(lo) = (even), *(hi) = (odd))
 #define SIMD_LANES_TO_RAW(v) (v)
 #define SIMD_CMPEQ(a, b) ((a) == (b))
+#define SIMD_ANY(m) (m)
 #define SIMD_INTERLEAVE_ZERO(v, lo, hi) (*(lo) = (v), *(hi) = 0.0f)
 #define SIMD_GATHERN(p, stride, n) ((void)(stride), (void)(n), *(p))
 #define SIMD_IOTA_TIMES(k) 0
