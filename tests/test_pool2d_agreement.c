@@ -5,7 +5,7 @@
  * the image, and output widths one below, at and one above the vector widths
  * (8 and 16) for strides 1, 2 (the even/odd split) and 3, 4 (gathers);
  * then the separable forward's edge rows and row ring, and the tiled max
- * backward.
+ * backward; three shapes over 32 MiB for the streaming stores.
  * Integer inputs (many ties: max bwd must route each one to the first
  * maximum, like the reference) must match exactly for max; real inputs within
  * the bounds in kernels/pool2d/problem.c (max fwd: exactly). Threads 1 and 2. */
@@ -65,6 +65,17 @@ static const char *const shapes[] = {
     ALL_ALGORITHMS("mb2ic3ih32iw32kh3kw3sh2sw2ph1pw1"),  /* whole 16-column chunks */
 };
 
+/* Calls touching over 32 MiB: streaming stores (core/stream.h) in the
+ * separable forward, the tiled and gathered max backward and the gathered avg
+ * backward; the odd width starts rows off the 32-byte grid. Real-valued
+ * inputs only, not in the sanitizer pass (kb_agreement_large). */
+static const char *const large_shapes[] = {
+    "max_mb10ic64ih112kh3sh2ph1",
+    "max_mb10ic64ih112kh2sh2",
+    "avg_mb5ic64ih127kh3sh1ph1",
+};
+
 int main(void) {
+    kb_agreement_large(KB_KERNEL_POOL2D, large_shapes, sizeof large_shapes / sizeof large_shapes[0]);
     return kb_agreement_run(KB_KERNEL_POOL2D, shapes, sizeof shapes / sizeof shapes[0]);
 }
