@@ -809,6 +809,18 @@ ROWS_INLINE void gmax_out_row(const kb_pool2d_shape *s, const fwd_edges *e, cons
     }
 }
 
+/* The output rows [*a, *b] whose windows cover input row ih (kernel_h is
+ * the caller's constant); false when none does. Shared by the gathered
+ * backward paths, which build each diff_src row from those rows. */
+ROWS_INLINE bool covering_rows(const kb_pool2d_shape *s, int64_t ih, int64_t kernel_h, int64_t *a,
+                               int64_t *b) {
+    const int64_t stride_h = s->stride_h, first = ih + s->pad_top - kernel_h + 1;
+    *a = first <= 0 ? 0 : (first + stride_h - 1) / stride_h;
+    *b = (ih + s->pad_top) / stride_h;
+    if (*b > s->out_height - 1) *b = s->out_height - 1;
+    return *a <= *b;
+}
+
 /* One diff_src row `d` from the `cover` output rows covering it (ascending):
  * tap rows t[k], gradient rows g[k] (output column 0 of each), the row's tap
  * numbers r kw + q from first_tap[k]. */
@@ -859,18 +871,15 @@ ROWS_INLINE void bwd_max_gather_plane(const kb_pool2d_shape *s, const float *pla
                                       float *right, bool stream, int64_t kernel_w,
                                       int64_t kernel_h, bool pl_odd) {
     const fwd_edges e = fwd_edges_of(s);
-    const int64_t in_width = s->in_width, out_height = s->out_height;
+    const int64_t in_width = s->in_width;
     const int64_t stride_h = s->stride_h, pad_top = s->pad_top, pl = s->pad_left;
     const int64_t rf = gmax_row_floats(s), margin = gmax_margin(s);
     float *trows = ring + margin, *grows = ring + kernel_h * rf + margin;
     int64_t next = 0; /* output rows below `next` are in the ring */
     for (int64_t ih = 0; ih < s->in_height; ih++) {
         float *d = diff + ih * in_width;
-        /* Output rows [a, b] cover input row ih. */
-        int64_t a = ih + pad_top - kernel_h + 1, b = (ih + pad_top) / stride_h;
-        a = a <= 0 ? 0 : (a + stride_h - 1) / stride_h;
-        if (b > out_height - 1) b = out_height - 1;
-        if (a > b) {
+        int64_t a, b;
+        if (!covering_rows(s, ih, kernel_h, &a, &b)) {
             memset(d, 0, (size_t)in_width * sizeof *d);
             continue;
         }
@@ -1048,16 +1057,13 @@ ROWS_INLINE void bwd_avg_gather_plane(const kb_pool2d_shape *s, const float *gra
                                       float *ring, const float *inv, float *vrow, bool stream,
                                       int64_t kernel_h, int64_t kernel_w) {
     const int64_t hf = hrow_floats(s), out_width = s->out_width, in_width = s->in_width;
-    const int64_t out_height = s->out_height, stride_h = s->stride_h, pad_top = s->pad_top;
+    const int64_t stride_h = s->stride_h, pad_top = s->pad_top;
     float *v = vrow + kernel_w - 1;
     int64_t next = 0; /* share rows below `next` are in the ring */
     for (int64_t ih = 0; ih < s->in_height; ih++) {
         float *d = diff + ih * in_width;
-        /* Output rows [a, b] cover input row ih. */
-        int64_t a = ih + pad_top - kernel_h + 1, b = (ih + pad_top) / stride_h;
-        a = a <= 0 ? 0 : (a + stride_h - 1) / stride_h;
-        if (b > out_height - 1) b = out_height - 1;
-        if (a > b) {
+        int64_t a, b;
+        if (!covering_rows(s, ih, kernel_h, &a, &b)) {
             memset(d, 0, (size_t)in_width * sizeof *d);
             continue;
         }
