@@ -42,6 +42,14 @@ static double fwd_rows(const kb_softmax_rows *r, kb_softmax_fwd_row_fn *row, int
     return offsets - (log(product) + (double)exponent * M_LN2);
 }
 
+/* Whether the output goes out through streaming stores: rows long enough
+ * (KB_SOFTMAX_STREAM_MIN_CLASSES) and a call over core/stream.h's threshold
+ * (fwd: x and y; bwd: y and dx; the labels are left out). */
+static bool rows_stream(const kb_softmax_shape *s) {
+    return s->classes >= KB_SOFTMAX_STREAM_MIN_CLASSES &&
+           kb_stream_output(2 * (size_t)(s->batch * s->classes) * sizeof(float));
+}
+
 /* Rows [begin, end) of thread `tid` of `threads`: contiguous, sizes differ
  * by at most one. */
 static void thread_rows(int64_t rows, int threads, int tid, int64_t *begin, int64_t *end) {
@@ -62,9 +70,8 @@ kb_status kb_softmax_fwd_drive(const kb_problem *problem, const kb_args *args,
         .labels = xent ? args->tensor[KB_ARG_LABELS] : NULL,
         .y = args->tensor[KB_ARG_DST],
         .loss = xent,
-        .stream = s->classes >= KB_SOFTMAX_STREAM_MIN_CLASSES &&
-                  s->classes <= KB_SOFTMAX_SCRATCH &&
-                  kb_stream_output(2 * (size_t)(s->batch * s->classes) * sizeof(float)),
+        /* fwd streams only rows whose exps fit the scratch */
+        .stream = rows_stream(s) && s->classes <= KB_SOFTMAX_SCRATCH,
     };
     assert(r.x && r.y && (!xent || (r.labels && args->tensor[KB_ARG_LOSS])));
     if (xent && !s->one_hot && !kb_softmax_index_labels_valid(s, r.labels))
@@ -112,8 +119,7 @@ kb_status kb_softmax_bwd_drive(const kb_problem *problem, const kb_args *args,
         .labels = args->tensor[KB_ARG_LABELS],
         .y_in = args->tensor[KB_ARG_DST],
         .dx = args->tensor[KB_ARG_DIFF_SRC],
-        .stream = s->classes >= KB_SOFTMAX_STREAM_MIN_CLASSES &&
-                  kb_stream_output(2 * (size_t)(s->batch * s->classes) * sizeof(float)),
+        .stream = rows_stream(s),
     };
     assert(r.labels && r.y_in && r.dx);
     if (!s->one_hot && !kb_softmax_index_labels_valid(s, r.labels)) return KB_ERR_INVALID;
