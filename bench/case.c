@@ -20,9 +20,10 @@ static void *tensor_alloc(size_t bytes) {
     const size_t huge = (size_t)2 << 20;
     const size_t align = bytes >= huge ? huge : 64;
     if (bytes > SIZE_MAX - align) return NULL;
-    void *p = aligned_alloc(align, (bytes + align - 1) / align * align);
+    const size_t rounded = (bytes + align - 1) / align * align; /* aligned_alloc wants a multiple */
+    void *p = aligned_alloc(align, rounded);
 #ifdef MADV_HUGEPAGE
-    if (p && align == huge) madvise(p, (bytes + align - 1) / align * align, MADV_HUGEPAGE);
+    if (p && align == huge) madvise(p, rounded, MADV_HUGEPAGE);
 #endif
     return p;
 }

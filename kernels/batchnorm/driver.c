@@ -3,9 +3,10 @@
  * inner loops (batchnorm.h). Variance: two passes, the float mean first,
  * then sum (x - mean)^2 around it; the passes over one work item follow each
  * other, so the re-reads come from cache when the item fits (L2 and L3 for
- * the column blocks, see kb_bn_column_block; one channel of the ResNet-50 shapes
- * up to 56x56 at batch 32 for the row path). Outputs of calls touching over 32 MiB are written
- * with non-temporal stores by the ISA variants (kb_bn_stream_output).
+ * the column blocks, see kb_bn_column_block; one channel of the ResNet-50
+ * shapes up to 56x56 at batch 32 for the row path). When a call touches over
+ * 32 MiB, the ISA variants write the output with non-temporal stores
+ * (kb_bn_stream_output).
  *
  * Threads: one `omp parallel for` over work items (features on the row path,
  * feature blocks on the column path), static schedule: items cost the same.
