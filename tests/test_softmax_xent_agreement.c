@@ -3,8 +3,9 @@
  * derived in kernels/softmax/problem.c), integer and real inputs, 1 and 2
  * threads, on shapes that hit every edge: M = 1, N = 1, M around multiples
  * of 8 and 16, index and one-hot labels, the book's delta and delta 0, rows
- * at every alignment (M = 1001 over 13 rows), an output over 32 MiB
- * (streaming stores, core/stream.h) with rows at every alignment. Then:
+ * at every alignment (M = 1001 over 13 rows), short rows in eight-row groups
+ * (softmax.h), outputs over 32 MiB (streaming stores, core/stream.h) with
+ * long rows at every alignment and with short rows in groups. Then:
  *   - edited logits: +-1e4 (with delta 1e-7 and 0: the loss of a label on a
  *     -1e4 logit is 16.1 with the book's delta and 2e4 exact), spread over
  *     [-60, 60) with delta 0 (labels on underflowed y), around 3e6, constant
@@ -22,11 +23,17 @@ static const char *const shapes[] = {
     "mb3ic33",          "mb3ic65onehot",    "mb7ic100",        "mb100ic10",
     "mb100ic10onehot",  "mb100ic10delta0",  "mb1ic1000",       "mb13ic1001delta0",
     "mb1ic4099onehot",  "mb3ic5000",
+    /* eight-row groups of short rows (softmax.h): 37 rows make groups, rows
+     * before the first group and after the last one, at 1 and 2 threads */
+    "mb37ic1",          "mb37ic3onehot",    "mb37ic7delta0",   "mb37ic8",
+    "mb37ic9onehot",    "mb37ic10",         "mb37ic10onehot",  "mb37ic10delta0",
+    "mb37ic16",         "mb37ic17onehotdelta0", "mb37ic31",    "mb37ic32onehot",
+    "mb37ic33",
 };
 
 /* An output over 32 MiB: the AVX2 variant's streaming stores (core/stream.h).
  * Real-valued inputs only, and not in the sanitizer pass (kb_agreement_large). */
-static const char *const large_shapes[] = {"mb8200ic1025"};
+static const char *const large_shapes[] = {"mb8200ic1025", "mb600001ic13", "mb600001ic10onehot"};
 
 static const kb_variant *find_same(const kb_variant *v, kb_direction direction) {
     return kb_registry_find(KB_KERNEL_SOFTMAX_XENT, direction, v->name);
@@ -102,10 +109,10 @@ static void check_onehot_equals_index(kb_direction direction, const char *index_
 /* A bad index label: KB_ERR_INVALID from every variant and the reference. */
 static void check_bad_label(kb_direction direction, float bad) {
     kb_problem p;
-    if (!softmax_problem(KB_KERNEL_SOFTMAX_XENT, direction, "mb6ic10", &p)) return;
+    if (!softmax_problem(KB_KERNEL_SOFTMAX_XENT, direction, "mb20ic10", &p)) return;
     kb_case c;
     if (!softmax_edited_case(&p, NULL, 9, &c)) return;
-    c.args.tensor[KB_ARG_LABELS][4] = bad; /* one row of six */
+    c.args.tensor[KB_ARG_LABELS][4] = bad; /* one row of twenty, in a group */
     TEST_CASE("reference %s rejects label %g", kb_direction_name(direction), (double)bad) {
         kb_args ref_args = c.args;
         for (int a = 0; a < KB_ARG_COUNT; a++)
@@ -152,6 +159,15 @@ int main(void) {
                          edit_wide_logits);
     softmax_check_edited(KB_KERNEL_SOFTMAX_XENT, fwd, "mb16ic129", "logits in [-60, 60)",
                          edit_wide_logits);
+    /* the same in eight-row groups */
+    softmax_check_edited(KB_KERNEL_SOFTMAX_XENT, fwd, "mb24ic10delta0", "logits +-1e4",
+                         edit_huge_logits);
+    softmax_check_edited(KB_KERNEL_SOFTMAX_XENT, fwd, "mb24ic10", "logits +-1e4",
+                         edit_huge_logits);
+    softmax_check_edited(KB_KERNEL_SOFTMAX_XENT, fwd, "mb24ic13delta0", "logits in [-60, 60)",
+                         edit_wide_logits);
+    softmax_check_edited(KB_KERNEL_SOFTMAX_XENT, fwd, "mb16ic10", "constant rows",
+                         edit_equal_rows);
     softmax_check_edited(KB_KERNEL_SOFTMAX_XENT, fwd, "mb3ic50delta0", "logits around 3e6",
                          edit_offset_logits);
     softmax_check_edited(KB_KERNEL_SOFTMAX_XENT, fwd, "mb4ic19", "constant rows",
@@ -165,10 +181,16 @@ int main(void) {
                          edit_tied_labels);
     softmax_check_edited(KB_KERNEL_SOFTMAX_XENT, KB_DIR_BWD, "mb3ic5onehot", "tied one-hot rows",
                          edit_tied_labels);
+    softmax_check_edited(KB_KERNEL_SOFTMAX_XENT, fwd, "mb24ic5onehot", "tied one-hot rows",
+                         edit_tied_labels);
+    softmax_check_edited(KB_KERNEL_SOFTMAX_XENT, KB_DIR_BWD, "mb24ic5onehot", "tied one-hot rows",
+                         edit_tied_labels);
 
     check_onehot_equals_index(KB_DIR_FWD, "mb9ic37", "mb9ic37onehot");
     check_onehot_equals_index(KB_DIR_FWD, "mb5ic10delta0", "mb5ic10onehotdelta0");
+    check_onehot_equals_index(KB_DIR_FWD, "mb37ic10", "mb37ic10onehot");
     check_onehot_equals_index(KB_DIR_BWD, "mb9ic37", "mb9ic37onehot");
+    check_onehot_equals_index(KB_DIR_BWD, "mb37ic10", "mb37ic10onehot");
     check_onehot_equals_index(KB_DIR_BWD, "mb3ic1000", "mb3ic1000onehot");
 
     const float bad[] = {10.0f, -1.0f, 0.5f, NAN, 1e9f};

@@ -39,7 +39,7 @@ static void row_bwd_avx512(const kb_softmax_rows *r, int64_t n, int64_t t) {
 static kb_status avx512_bwd(const kb_problem *problem, const kb_args *args,
                             const kb_context *ctx, void *state, void *workspace) {
     (void)state, (void)workspace;
-    return kb_softmax_bwd_drive(problem, args, ctx, row_bwd_avx512, true);
+    return kb_softmax_bwd_drive(problem, args, ctx, row_bwd_avx512, NULL, true);
 }
 
 const kb_variant kb_softmax_xent_bwd__avx512_variant = {

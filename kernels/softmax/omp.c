@@ -29,7 +29,7 @@ static kb_softmax_loss_part row_omp(const kb_softmax_rows *r, int64_t n) {
 static kb_status omp_fwd(const kb_problem *problem, const kb_args *args, const kb_context *ctx,
                          void *state, void *workspace) {
     (void)state;
-    return kb_softmax_fwd_drive(problem, args, ctx, workspace, row_omp);
+    return kb_softmax_fwd_drive(problem, args, ctx, workspace, row_omp, NULL);
 }
 
 const kb_variant kb_softmax_fwd__omp_variant = {

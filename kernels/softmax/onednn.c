@@ -111,7 +111,7 @@ static kb_status onednn_fwd(const kb_problem *problem, const kb_args *args,
     }
     KB_DNNL_TRY(dnnl_stream_wait(st->dnnl.stream));
     /* The loss terms over the rows, reduced race-free (softmax/drive.c). */
-    if (xent) status = kb_softmax_fwd_drive(problem, args, ctx, workspace, loss_row);
+    if (xent) status = kb_softmax_fwd_drive(problem, args, ctx, workspace, loss_row, NULL);
 fail:
     return status;
 }

@@ -21,11 +21,17 @@ static inline __m256i kb_mask8(int64_t count) {
  * polynomial of softmax.h, then 2^n built from exponent bits. n >= -127
  * after the clamp at -88: n = -127 gives the bit pattern 0 (0.0f), so
  * anything below 2^-126.5 becomes 0 (the flush problem.c allows); n = -126
- * with p < 1 makes the subnormal product correctly. max(c, x) passes NaN. */
+ * with p < 1 makes the subnormal product correctly. max(c, x) passes NaN.
+ * n is rounded by adding KB_EXP_ROUND in the FMA that scales x: the sum's
+ * low mantissa bits are then n + 127, so one shift makes 2^n (13 vector
+ * operations; a round and a convert instead cost two more, and the exp is
+ * most of a softmax row's work). */
+#define KB_EXP_ROUND (0x1.8p23f + 127.0f)
 static inline __m256 kb_exp256(__m256 x) {
     x = _mm256_max_ps(_mm256_set1_ps(KB_EXP_AVX2_MIN_ARG), x);
-    const __m256 k = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(KB_EXP_LOG2E)),
-                                     _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    const __m256 biased = _mm256_fmadd_ps(x, _mm256_set1_ps(KB_EXP_LOG2E),
+                                          _mm256_set1_ps(KB_EXP_ROUND));
+    const __m256 k = _mm256_sub_ps(biased, _mm256_set1_ps(KB_EXP_ROUND));
     __m256 r = _mm256_fnmadd_ps(k, _mm256_set1_ps(KB_EXP_LN2_HI), x);
     r = _mm256_fnmadd_ps(k, _mm256_set1_ps(KB_EXP_LN2_LO), r);
     __m256 q = _mm256_set1_ps(KB_EXP_C6);
@@ -35,8 +41,7 @@ static inline __m256 kb_exp256(__m256 x) {
     q = _mm256_fmadd_ps(q, r, _mm256_set1_ps(KB_EXP_C2));
     q = _mm256_fmadd_ps(q, r, _mm256_set1_ps(1.0f));
     const __m256 p = _mm256_fmadd_ps(q, r, _mm256_set1_ps(1.0f));
-    const __m256i bits =
-        _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(k), _mm256_set1_epi32(127)), 23);
+    const __m256i bits = _mm256_slli_epi32(_mm256_castps_si256(biased), 23);
     return _mm256_mul_ps(p, _mm256_castsi256_ps(bits));
 }
 
@@ -96,6 +101,110 @@ static inline int64_t kb_argmax_avx2(const float *row, int64_t classes) {
     for (int l = 0; l < 8; l++)
         if (values[l] == max && (first < 0 || lanes[l] < first)) first = lanes[l];
     return first < 0 ? 0 : first;
+}
+
+/* --- groups of eight short rows (softmax.h) ---------------------------------
+ * Lane r of a "row vector" holds a value of row r of the group; the group's
+ * floats are M whole vectors, vector v holding floats 8v..8v+7. */
+
+/* The offset of each row in the group: r * classes. */
+static inline __m256i kb_group_row_starts(int64_t classes) {
+    return _mm256_mullo_epi32(_mm256_set1_epi32((int32_t)classes),
+                              _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+/* The row vector `per_row` spread over vector v: each lane gets its row's
+ * value (one lane permute with the driver's lane_row table). */
+static inline __m256 kb_group_spread(__m256 per_row, const int32_t *lane_row, int64_t v) {
+    return _mm256_permutevar8x32_ps(per_row,
+                                    _mm256_loadu_si256((const __m256i *)(lane_row + 8 * v)));
+}
+
+static inline __m256 kb_max_or_add(__m256 a, __m256 b, bool max) {
+    return max ? _mm256_max_ps(a, b) : _mm256_add_ps(a, b);
+}
+
+/* The row vector whose lane q reduces (max or add) rows[q] across its
+ * lanes: pairs of lane shuffles, twice, then a 128-bit swap, 21 operations
+ * for eight rows. */
+static inline __m256 kb_lanes_reduce8(const __m256 rows[8], bool max) {
+    /* After each shuffle round, lane group q of each 128-bit half holds that
+     * half's values of row q (rows 0-3, then 4-7). */
+    __m256 pairs[4], quads[2];
+#pragma GCC unroll 4
+    for (int i = 0; i < 4; i++)
+        pairs[i] = kb_max_or_add(_mm256_shuffle_ps(rows[2 * i], rows[2 * i + 1], 0x88),
+                                 _mm256_shuffle_ps(rows[2 * i], rows[2 * i + 1], 0xDD), max);
+#pragma GCC unroll 2
+    for (int i = 0; i < 2; i++)
+        quads[i] = kb_max_or_add(_mm256_shuffle_ps(pairs[2 * i], pairs[2 * i + 1], 0x88),
+                                 _mm256_shuffle_ps(pairs[2 * i], pairs[2 * i + 1], 0xDD), max);
+    return kb_max_or_add(_mm256_permute2f128_ps(quads[0], quads[1], 0x20),
+                         _mm256_permute2f128_ps(quads[0], quads[1], 0x31), max);
+}
+
+/* The row vector of the maxima of the group's eight rows of `classes`
+ * floats at x: each row folded into one vector, then kb_lanes_reduce8 (a
+ * gather per column cost about 30 cycles each on a Zen 3). A row of 8 or
+ * more classes is covered by whole loads, the last one ending at the row's
+ * end (an overlap does not change a maximum); a shorter row's load runs into
+ * the next rows, whose lanes are set to -inf (the last row's load is masked:
+ * nothing past the group is read). */
+static inline __m256 kb_group_max(const float *x, int64_t classes) {
+    const int64_t whole = (classes - 1) / 8; /* loads before each row's last */
+    const __m256i in_row = kb_mask8(classes);
+    const __m256 neg_inf = _mm256_set1_ps(-INFINITY);
+    __m256 rows[8];
+#pragma GCC unroll 8 /* rows[] in registers */
+    for (int r = 0; r < 8; r++) {
+        const float *row = x + r * classes;
+        __m256 a;
+        if (classes >= 8) {
+            a = _mm256_loadu_ps(row + classes - 8);
+            for (int64_t k = 0; k < whole; k++) a = _mm256_max_ps(a, _mm256_loadu_ps(row + 8 * k));
+        } else {
+            a = _mm256_blendv_ps(neg_inf,
+                                 r < 7 ? _mm256_loadu_ps(row) : _mm256_maskload_ps(row, in_row),
+                                 _mm256_castsi256_ps(in_row));
+        }
+        rows[r] = a;
+    }
+    return kb_lanes_reduce8(rows, true);
+}
+
+/* The row vector of the sums of the group's rows from the tile e that holds
+ * them (just stored, KB_GROUP_TILE_PAD floats readable past its end): each
+ * row's whole loads, the last one's lanes past the row set to 0. */
+#define KB_GROUP_TILE_PAD 8
+static inline __m256 kb_group_sum(const float *e, int64_t classes) {
+    const int64_t whole = (classes - 1) / 8;
+    const __m256 last = _mm256_castsi256_ps(kb_mask8(classes - 8 * whole));
+    __m256 rows[8];
+#pragma GCC unroll 8 /* rows[] in registers */
+    for (int r = 0; r < 8; r++) {
+        const float *row = e + r * classes;
+        __m256 a = _mm256_and_ps(_mm256_loadu_ps(row + 8 * whole), last);
+        for (int64_t k = 0; k < whole; k++) a = _mm256_add_ps(a, _mm256_loadu_ps(row + 8 * k));
+        rows[r] = a;
+    }
+    return kb_lanes_reduce8(rows, false);
+}
+
+/* The class of each of the group's rows n..n+7 as an offset in the group
+ * (r * classes + t_r): index labels (validated by the driver) converted,
+ * one-hot rows through kb_argmax_avx2. */
+static inline __m256i kb_group_label_offsets(const kb_softmax_rows *r, int64_t n) {
+    const int64_t classes = r->shape->classes;
+    __m256i t;
+    if (r->shape->one_hot) {
+        int32_t lanes[8];
+        for (int i = 0; i < 8; i++)
+            lanes[i] = (int32_t)kb_argmax_avx2(r->labels + (n + i) * classes, classes);
+        t = _mm256_loadu_si256((const __m256i *)lanes);
+    } else {
+        t = _mm256_cvttps_epi32(_mm256_loadu_ps(r->labels + n));
+    }
+    return _mm256_add_epi32(kb_group_row_starts(classes), t);
 }
 
 /* The three-pass softmax of one row: max; e = exp(x - max), stored and

@@ -132,6 +132,9 @@ typedef struct kb_softmax_rows {
     bool loss;           /* fwd: compute the loss term of each row */
     bool stream;         /* the output is over core/stream.h's threshold (set
                             by the drivers; the AVX2 rows then stream it) */
+    bool stream_groups;  /* the same for the groups of short rows (below) */
+    const int32_t *lane_row; /* groups: the row (0-7) of each of a group's
+                                8 * classes floats */
 } kb_softmax_rows;
 
 /* What row n of `base` (a batch x classes tensor the rows read) prefetches:
@@ -186,20 +189,43 @@ typedef kb_softmax_loss_part kb_softmax_fwd_row_fn(const kb_softmax_rows *r, int
 /* bwd: writes dx of row n for class t. */
 typedef void kb_softmax_bwd_row_fn(const kb_softmax_rows *r, int64_t n, int64_t t);
 
+/* --- short rows, eight at a time ---------------------------------------------
+ * A row of the book's 10 classes is shorter than two vectors: processed
+ * alone, it is all horizontal reductions, masked tails and loop overhead
+ * (about 170 cycles a row on a Zen 3, 0.1 of the DRAM bandwidth). Eight rows
+ * of M classes are exactly M whole vectors, though, and every step of the
+ * softmax but the row max and the row sum is elementwise. So a variant may
+ * give the drivers a group function for rows of at most
+ * KB_SOFTMAX_GROUP_MAX_CLASSES classes: it gets eight rows that start at a
+ * row index divisible by 8 (so at a 32-byte boundary of 32-byte aligned
+ * tensors) and the lane_row table, which says which of the eight rows each
+ * float of the group belongs to. The drivers run the rows before the first
+ * such group and after the last one through the row function. */
+#define KB_SOFTMAX_GROUP_MAX_CLASSES 32
+
+/* fwd: writes y of `groups` (at most KB_SOFTMAX_GROUPS_PER_CALL) groups from
+ * row n and, with loss, their rows' terms into parts[0 .. 8 * groups). */
+typedef void kb_softmax_fwd_group_fn(const kb_softmax_rows *r, int64_t n, int64_t groups,
+                                     kb_softmax_loss_part *parts);
+#define KB_SOFTMAX_GROUPS_PER_CALL 16
+/* bwd: writes dx of rows n..n+7, taking their classes from r->labels. */
+typedef void kb_softmax_bwd_group_fn(const kb_softmax_rows *r, int64_t n);
+
 /* Bytes of workspace the drivers need (one cache line per thread). */
 size_t kb_softmax_workspace_bytes(const kb_problem *problem, const kb_context *ctx);
 
-/* Validates the labels, runs `row` over every row with ctx->threads threads,
- * writes the loss (softmax_xent). */
+/* Validates the labels, runs `row` (and `group` where not NULL, see above)
+ * over every row with ctx->threads threads, writes the loss (softmax_xent). */
 kb_status kb_softmax_fwd_drive(const kb_problem *problem, const kb_args *args,
                                const kb_context *ctx, void *workspace,
-                               kb_softmax_fwd_row_fn *row);
-/* Validates the labels and runs `row` over every row (class found by
- * kb_softmax_label when `argmax_in_row` is false, else t = -1 and the row
- * function takes the argmax of kb_softmax_onehot_row itself). */
+                               kb_softmax_fwd_row_fn *row, kb_softmax_fwd_group_fn *group);
+/* Validates the labels and runs `row` (and `group` where not NULL) over
+ * every row (class found by kb_softmax_label when `argmax_in_row` is false,
+ * else t = -1 and the row function takes the argmax of
+ * kb_softmax_onehot_row itself). */
 kb_status kb_softmax_bwd_drive(const kb_problem *problem, const kb_args *args,
                                const kb_context *ctx, kb_softmax_bwd_row_fn *row,
-                               bool argmax_in_row);
+                               kb_softmax_bwd_group_fn *group, bool argmax_in_row);
 
 /* The loss term of one row from its float results (standard three-pass
  * variants): -log(y_t + delta), or with delta = 0 log S - (x_t - m) =

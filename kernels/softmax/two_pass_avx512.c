@@ -140,7 +140,7 @@ static kb_softmax_loss_part row_two_pass(const kb_softmax_rows *r, int64_t row) 
 static kb_status two_pass_fwd(const kb_problem *problem, const kb_args *args,
                               const kb_context *ctx, void *state, void *workspace) {
     (void)state;
-    return kb_softmax_fwd_drive(problem, args, ctx, workspace, row_two_pass);
+    return kb_softmax_fwd_drive(problem, args, ctx, workspace, row_two_pass, NULL);
 }
 
 const kb_variant kb_softmax_fwd__two_pass_variant = {
