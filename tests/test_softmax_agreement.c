@@ -18,7 +18,8 @@ static const char *const shapes[] = {
     /* eight-row groups of short rows (softmax.h): 37 rows make groups, rows
      * before the first group and after the last one, at 1 and 2 threads */
     "mb37ic1",    "mb37ic2",    "mb37ic7",  "mb37ic8",  "mb37ic9",   "mb37ic10",
-    "mb37ic16",   "mb37ic17",   "mb37ic31", "mb37ic32", "mb37ic33",
+    "mb37ic16",   "mb37ic17",   "mb37ic31", "mb37ic32", "mb37ic33", "mb37ic64",
+    "mb37ic65",
 };
 
 /* An output over 32 MiB: the AVX2 variant's streaming stores (core/stream.h).

@@ -28,7 +28,7 @@ static const char *const shapes[] = {
     "mb37ic1",          "mb37ic3onehot",    "mb37ic7delta0",   "mb37ic8",
     "mb37ic9onehot",    "mb37ic10",         "mb37ic10onehot",  "mb37ic10delta0",
     "mb37ic16",         "mb37ic17onehotdelta0", "mb37ic31",    "mb37ic32onehot",
-    "mb37ic33",
+    "mb37ic33",         "mb37ic64delta0",   "mb37ic65onehot",
 };
 
 /* An output over 32 MiB: the AVX2 variant's streaming stores (core/stream.h).

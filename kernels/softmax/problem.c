@@ -64,8 +64,9 @@
  * The project's polynomial exp (softmax.h), measured against exp() in double
  * by tests/test_softmax_exp_accuracy.c with KB_EXP_EXHAUSTIVE=1, every float
  * argument: e^x for x in [-104, 0] (the three-pass variants' x - max): max
- * relative error 0.634 FLT_EPSILON where e^x is a normal float (AVX2 and
- * AVX-512 alike, the same FMA sequence; worst at x = -15.655158), and below
+ * relative error 0.634 FLT_EPSILON where e^x is a normal float (AVX-512;
+ * worst at x = -15.655158; AVX2, which rounds n by a magic add in the FMA
+ * instead of a round of the product, 0.623 at x = -15.648103), and below
  * FLT_MIN an absolute error of at most 0.707 FLT_MIN (the AVX2 flush;
  * AVX-512's vscalefps rounds subnormals correctly); the two-pass form p =
  * e^(x - n ln2) for x in [-2^16, 2^16]: 0.640 FLT_EPSILON. libm's expf:
