@@ -64,13 +64,14 @@ static inline void group_scale(const kb_softmax_rows *r, int64_t n, const float 
     if (!r->loss) return;
     const float *x = r->x + n * classes;
     int32_t at[8];
-    float maxs[8], sums[8];
+    float maxs[8], sums[8], invs[8];
     _mm256_storeu_si256((__m256i *)at, kb_group_label_offsets(r, n));
     _mm256_storeu_ps(maxs, max);
     _mm256_storeu_ps(sums, sum);
+    _mm256_storeu_ps(invs, inv);
     for (int i = 0; i < 8; i++) /* y_t as y holds it: e_t * (1/sum) */
-        parts[i] = kb_softmax_loss_term(r->shape->delta, e[at[i]] * (1.0f / sums[i]), sums[i],
-                                        x[at[i]], maxs[i]);
+        parts[i] = kb_softmax_loss_term(r->shape->delta, e[at[i]] * invs[i], sums[i], x[at[i]],
+                                        maxs[i]);
 }
 
 /* `groups` groups of eight rows from row n, of at most
