@@ -37,32 +37,30 @@ static kb_softmax_loss_part row_avx2(const kb_softmax_rows *r, int64_t n) {
     return r->stream ? row_streamed(r, n) : row_into(r, n, NULL);
 }
 
-/* The first half of a group (rows n..n+7): the row maxima, e = exp(x - max)
- * into the L1 tile e. */
-static inline __m256 group_exps(const kb_softmax_rows *r, int64_t n, float *e) {
-    const int64_t classes = r->shape->classes;
-    const float *x = r->x + n * classes;
-    const __m256 max = kb_group_max(x, classes);
-    for (int64_t v = 0; v < classes; v++)
-        _mm256_store_ps(e + 8 * v, kb_exp256(_mm256_sub_ps(_mm256_loadu_ps(x + 8 * v),
-                                                           kb_group_spread(max, r->lane_row, v))));
-    return max;
+/* One pass over the vectors of two groups: e = exp(x - max) of the group
+ * at x into the tile e (`exps`), and y = e_prev * (1/sum) of the group
+ * before it into y_prev (`scale`, streamed when `stream`). */
+static inline __attribute__((always_inline)) void group_pass(
+    bool exps, const float *x, __m256 max, float *e, bool scale, float *y_prev,
+    const float *e_prev, __m256 inv_prev, bool stream, int64_t classes, const int32_t *lane_row) {
+    for (int64_t v = 0; v < classes; v++) {
+        const __m256i rows = _mm256_loadu_si256((const __m256i *)(lane_row + 8 * v));
+        if (exps)
+            _mm256_store_ps(e + 8 * v, kb_exp256(_mm256_sub_ps(_mm256_loadu_ps(x + 8 * v),
+                                                               _mm256_permutevar8x32_ps(max, rows))));
+        if (scale)
+            kb_store8(y_prev + 8 * v,
+                      _mm256_mul_ps(_mm256_load_ps(e_prev + 8 * v),
+                                    _mm256_permutevar8x32_ps(inv_prev, rows)),
+                      stream);
+    }
 }
 
-/* The second half: the row sums, y = e * (1/sum) written once (streamed
- * over the threshold), the loss terms. */
-static inline void group_scale(const kb_softmax_rows *r, int64_t n, const float *e, __m256 max,
-                               kb_softmax_loss_part parts[8]) {
-    const int64_t classes = r->shape->classes;
-    float *y = r->y + n * classes;
-    const __m256 sum = kb_group_sum(e, classes);
-    const __m256 inv = _mm256_div_ps(_mm256_set1_ps(1.0f), sum);
-    for (int64_t v = 0; v < classes; v++)
-        kb_store8(y + 8 * v,
-                  _mm256_mul_ps(_mm256_load_ps(e + 8 * v), kb_group_spread(inv, r->lane_row, v)),
-                  r->stream_groups);
-    if (!r->loss) return;
-    const float *x = r->x + n * classes;
+/* The loss terms of rows n..n+7 from their tile e, maxima, sums and
+ * reciprocals. */
+static void group_loss(const kb_softmax_rows *r, int64_t n, const float *e, __m256 max,
+                       __m256 sum, __m256 inv, kb_softmax_loss_part parts[8]) {
+    const float *x = r->x + n * r->shape->classes;
     int32_t at[8];
     float maxs[8], sums[8], invs[8];
     _mm256_storeu_si256((__m256i *)at, kb_group_label_offsets(r, n));
@@ -75,23 +73,62 @@ static inline void group_scale(const kb_softmax_rows *r, int64_t n, const float 
 }
 
 /* `groups` groups of eight rows from row n, of at most
- * KB_SOFTMAX_GROUP_MAX_CLASSES classes (softmax.h). A group alone is one
- * long dependency chain (maxima, exps, sums, reciprocal, scale) of more
- * operations than the core's reorder window holds, so the halves are
- * software-pipelined: group g's exps are issued next to group g-1's
- * scaling, and the two chains overlap. The same float operations per
+ * KB_SOFTMAX_GROUP_MAX_CLASSES classes (softmax.h). One group is a chain
+ * (maxima, exps, sums, reciprocal, scale) about 115 cycles long and of more
+ * operations than the core's window holds, so done one after the other the
+ * groups hardly overlap (about 245 cycles each on a Zen 3, for some 70 of
+ * pipe work). So the work is software-pipelined: each pass over the vectors
+ * computes group g's exps and scales group g-1 by the reciprocals found
+ * after the previous pass, and the next group's maxima are found before
+ * this group's sums. The row fields are read into locals: as far as the
+ * compiler knows, y's stores may alias *r. The same float operations per
  * element as row_into. */
+static inline __attribute__((always_inline)) void groups_of(const kb_softmax_rows *r, int64_t n,
+                                                            int64_t groups,
+                                                            kb_softmax_loss_part *parts,
+                                                            const int64_t classes) {
+    float e[2][KB_SOFTMAX_GROUP_MAX_CLASSES * 8 + KB_GROUP_TILE_PAD] __attribute__((aligned(32)));
+    const int32_t *const lane_row = r->lane_row;
+    const bool stream = r->stream_groups, loss = r->loss;
+    const int64_t stride = 8 * classes;
+    const float *x = r->x + n * classes;
+    float *y = r->y + n * classes;
+    __m256 max = kb_group_max(x, classes);
+    __m256 max_prev = _mm256_setzero_ps(), sum_prev = max_prev, inv_prev = max_prev;
+    for (int64_t g = 0; g <= groups; g++) {
+        float *e_cur = e[g & 1];
+        const float *e_prev = e[(g + 1) & 1];
+        const float *xg = x + g * stride;
+        float *y_prev = y + (g - 1) * stride;
+        if (g == 0)
+            group_pass(true, xg, max, e_cur, false, NULL, NULL, inv_prev, stream, classes,
+                       lane_row);
+        else if (g < groups)
+            group_pass(true, xg, max, e_cur, true, y_prev, e_prev, inv_prev, stream, classes,
+                       lane_row);
+        else
+            group_pass(false, NULL, max, NULL, true, y_prev, e_prev, inv_prev, stream, classes,
+                       lane_row);
+        if (g > 0 && loss)
+            group_loss(r, n + 8 * (g - 1), e_prev, max_prev, sum_prev, inv_prev,
+                       parts + 8 * (g - 1));
+        if (g == groups) break;
+        const __m256 max_next = g + 1 < groups ? kb_group_max(xg + stride, classes) : max;
+        max_prev = max;
+        sum_prev = kb_group_sum(e_cur, classes);
+        inv_prev = _mm256_div_ps(_mm256_set1_ps(1.0f), sum_prev);
+        max = max_next;
+    }
+}
+
+/* The book's 10 classes get a copy with the count a constant (unrolled
+ * reductions and passes). */
 static void groups_avx2(const kb_softmax_rows *r, int64_t n, int64_t groups,
                         kb_softmax_loss_part *parts) {
-    float e[2][KB_SOFTMAX_GROUP_MAX_CLASSES * 8 + KB_GROUP_TILE_PAD] __attribute__((aligned(32)));
-    __m256 max[2];
-    max[0] = group_exps(r, n, e[0]);
-    for (int64_t g = 1; g < groups; g++) {
-        max[g & 1] = group_exps(r, n + 8 * g, e[g & 1]);
-        group_scale(r, n + 8 * (g - 1), e[(g - 1) & 1], max[(g - 1) & 1], parts + 8 * (g - 1));
-    }
-    group_scale(r, n + 8 * (groups - 1), e[(groups - 1) & 1], max[(groups - 1) & 1],
-                parts + 8 * (groups - 1));
+    if (r->shape->classes == 10)
+        groups_of(r, n, groups, parts, 10);
+    else
+        groups_of(r, n, groups, parts, r->shape->classes);
 }
 
 static kb_status avx2_fwd(const kb_problem *problem, const kb_args *args,
