@@ -171,7 +171,9 @@ static void bwd_rows(const kb_softmax_rows *r, kb_softmax_bwd_row_fn *row,
     if (group) {
         for (; n < end && n % 8 != 0; n++)
             row(r, n, s->one_hot && argmax_in_row ? -1 : kb_softmax_label(s, r->labels, n));
-        for (; n + 8 <= end; n += 8) group(r, n);
+        const int64_t groups = (end - n) / 8;
+        if (groups > 0) group(r, n, groups);
+        n += 8 * groups;
     }
     for (; n < end; n++)
         row(r, n, s->one_hot && argmax_in_row ? -1 : kb_softmax_label(s, r->labels, n));
