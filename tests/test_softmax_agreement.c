@@ -20,6 +20,8 @@ static const char *const shapes[] = {
     "mb37ic1",    "mb37ic2",    "mb37ic7",  "mb37ic8",  "mb37ic9",   "mb37ic10",
     "mb37ic16",   "mb37ic17",   "mb37ic31", "mb37ic32", "mb37ic33", "mb37ic64",
     "mb37ic65",
+    /* groups that end at the tensor's end, rows shorter than a vector */
+    "mb16ic1",    "mb16ic2",    "mb24ic3",  "mb8ic5",
 };
 
 /* An output over 32 MiB: the AVX2 variant's streaming stores (core/stream.h).

@@ -29,6 +29,8 @@ static const char *const shapes[] = {
     "mb37ic9onehot",    "mb37ic10",         "mb37ic10onehot",  "mb37ic10delta0",
     "mb37ic16",         "mb37ic17onehotdelta0", "mb37ic31",    "mb37ic32onehot",
     "mb37ic33",         "mb37ic64delta0",   "mb37ic65onehot",
+    /* groups that end at the tensor's end, rows shorter than a vector */
+    "mb16ic1",          "mb16ic2onehot",    "mb24ic3delta0",   "mb8ic5",
 };
 
 /* An output over 32 MiB: the AVX2 variant's streaming stores (core/stream.h).

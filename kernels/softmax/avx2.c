@@ -5,6 +5,8 @@
  * rows split over ctx->threads OpenMP threads (softmax/drive.c), one-hot
  * labels by a vector argmax, the loss terms per row in double. ISA: AVX2 +
  * FMA (file compiled with -mavx2 -mfma). */
+#include <string.h>
+
 #include "softmax/simd_avx2.h"
 
 /* Row n; with `scratch` (streaming, see kb_softmax_row_avx2) its exps go
@@ -88,6 +90,8 @@ static inline __attribute__((always_inline)) void groups_of(const kb_softmax_row
                                                             kb_softmax_loss_part *parts,
                                                             const int64_t classes) {
     float e[2][KB_SOFTMAX_GROUP_MAX_CLASSES * 8 + KB_GROUP_TILE_PAD] __attribute__((aligned(32)));
+    for (int t = 0; t < 2; t++) /* the pad kb_group_sum reads past the group (masked off) */
+        memset(e[t] + 8 * classes, 0, KB_GROUP_TILE_PAD * sizeof(float));
     const int32_t *const lane_row = r->lane_row;
     const bool stream = r->stream_groups, loss = r->loss;
     const int64_t stride = 8 * classes;

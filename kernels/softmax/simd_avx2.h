@@ -148,8 +148,8 @@ static inline __m256 kb_lanes_reduce8(const __m256 rows[8], bool max) {
  * gather per column cost about 30 cycles each on a Zen 3). A row of 8 or
  * more classes is covered by whole loads, the last one ending at the row's
  * end (an overlap does not change a maximum); a shorter row's load runs into
- * the next rows, whose lanes are set to -inf (the last row's load is masked:
- * nothing past the group is read). */
+ * the next rows, whose lanes are set to -inf, and is masked where it would
+ * run past the group (the last rows; nothing past the group is read). */
 static inline __m256 kb_group_max(const float *x, int64_t classes) {
     const int64_t whole = (classes - 1) / 8; /* loads before each row's last */
     const __m256i in_row = kb_mask8(classes);
@@ -162,9 +162,10 @@ static inline __m256 kb_group_max(const float *x, int64_t classes) {
         if (classes >= 8) {
             a = _mm256_loadu_ps(row + classes - 8);
             for (int64_t k = 0; k < whole; k++) a = _mm256_max_ps(a, _mm256_loadu_ps(row + 8 * k));
-        } else {
+        } else { /* a whole load while it stays inside the group */
+            const bool inside = r * classes + 8 <= 8 * classes;
             a = _mm256_blendv_ps(neg_inf,
-                                 r < 7 ? _mm256_loadu_ps(row) : _mm256_maskload_ps(row, in_row),
+                                 inside ? _mm256_loadu_ps(row) : _mm256_maskload_ps(row, in_row),
                                  _mm256_castsi256_ps(in_row));
         }
         rows[r] = a;
@@ -173,8 +174,8 @@ static inline __m256 kb_group_max(const float *x, int64_t classes) {
 }
 
 /* The row vector of the sums of the group's rows from the tile e that holds
- * them (just stored, KB_GROUP_TILE_PAD floats readable past its end): each
- * row's whole loads, the last one's lanes past the row set to 0. */
+ * them (just stored, and KB_GROUP_TILE_PAD initialised floats after them):
+ * each row's whole loads, the last one's lanes past the row set to 0. */
 #define KB_GROUP_TILE_PAD 8
 static inline __m256 kb_group_sum(const float *e, int64_t classes) {
     const int64_t whole = (classes - 1) / 8;
