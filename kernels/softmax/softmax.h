@@ -85,17 +85,26 @@ void kb_softmax_exp_pn_avx512(const float *x, float *p, float *n, size_t count);
 
 /* --- labels ---------------------------------------------------------------- */
 
-/* Whether every index label is an integer in [0, classes). */
+/* Whether every index label is an integer in [0, classes). Written without
+ * branches or int64 conversions so that compilers vectorise it (a scalar
+ * loop cost about 3 us per 3000 labels, a tenth of a 10-class forward). */
 static inline bool kb_softmax_index_labels_valid(const kb_softmax_shape *s,
                                                  const float *labels) {
     const float classes = (float)s->classes; /* exact: classes <= 2^24 */
-    bool ok = true;
+    int bad = 0;
     for (int64_t n = 0; n < s->batch; n++) {
         const float t = labels[n];
-        /* NaN fails the range test; a fraction fails the round trip. */
-        ok &= t >= 0.0f && t < classes && (float)(int64_t)t == t;
+        /* NaN fails the range test; a fraction fails the round trip, taken
+         * on a value in range (so the int32 conversion is defined). */
+        const int in_range = (t >= 0.0f) & (t < classes);
+        union {
+            float value;
+            uint32_t bits;
+        } u = {.value = t};
+        u.bits &= -(uint32_t)in_range; /* 0.0f out of range: no select to if-convert */
+        bad |= !in_range | ((float)(int32_t)u.value != u.value);
     }
-    return ok;
+    return bad == 0;
 }
 
 /* First index of the row maximum (a NaN never wins). */
