@@ -107,6 +107,21 @@ static inline void edit_tied_labels(kb_case *c, uint64_t seed) {
     }
 }
 
+/* One-hot label rows of -inf, -2 and -1 only, with ties, some all -inf: the
+ * first maximum below zero, and a row with nothing above -inf naming class
+ * 0, as every argmax here takes it. */
+static inline void edit_negative_labels(kb_case *c, uint64_t seed) {
+    static const float values[] = {-INFINITY, -2.0f, -1.0f, -INFINITY};
+    uint64_t state = seed;
+    const kb_softmax_shape *s = &c->problem.softmax;
+    for (int64_t n = 0; n < s->batch; n++) {
+        float *row = c->args.tensor[KB_ARG_LABELS] + n * s->classes;
+        const bool all_inf = n % 5 == 3;
+        for (int64_t j = 0; j < s->classes; j++)
+            row[j] = all_inf ? -INFINITY : values[kb_random_next(&state) & 3];
+    }
+}
+
 /* testing.h keeps its counters per file: the checks through agreement.c
  * (kb_agreement_check_variant, kb_agreement_run) count there and print their
  * line in kb_agreement_run, which must come after them; the cases of the

@@ -9,7 +9,8 @@
  *   - edited logits: +-1e4 (with delta 1e-7 and 0: the loss of a label on a
  *     -1e4 logit is 16.1 with the book's delta and 2e4 exact), spread over
  *     [-60, 60) with delta 0 (labels on underflowed y), around 3e6, constant
- *     rows; one-hot label rows with ties (the first maximum is the class);
+ *     rows; one-hot label rows with ties (the first maximum is the class),
+ *     and of negatives and -inf only (a row with nothing above -inf: class 0);
  *   - a one-hot and an index label tensor naming the same classes give
  *     bit-identical Y, loss and dX in every variant;
  *   - an index label out of range (M, -1, 0.5, NaN, 1e9) makes every variant
@@ -187,6 +188,16 @@ int main(void) {
                          edit_tied_labels);
     softmax_check_edited(KB_KERNEL_SOFTMAX_XENT, KB_DIR_BWD, "mb24ic5onehot", "tied one-hot rows",
                          edit_tied_labels);
+    /* ... and label rows of negatives and -inf, in groups and alone */
+    for (int d = 0; d < 2; d++) {
+        const kb_direction direction = d == 0 ? KB_DIR_FWD : KB_DIR_BWD;
+        softmax_check_edited(KB_KERNEL_SOFTMAX_XENT, direction, "mb37ic10onehot",
+                             "negative and -inf one-hot rows", edit_negative_labels);
+        softmax_check_edited(KB_KERNEL_SOFTMAX_XENT, direction, "mb24ic17onehot",
+                             "negative and -inf one-hot rows", edit_negative_labels);
+        softmax_check_edited(KB_KERNEL_SOFTMAX_XENT, direction, "mb5ic37onehot",
+                             "negative and -inf one-hot rows", edit_negative_labels);
+    }
 
     check_onehot_equals_index(KB_DIR_FWD, "mb9ic37", "mb9ic37onehot");
     check_onehot_equals_index(KB_DIR_FWD, "mb5ic10delta0", "mb5ic10onehotdelta0");
