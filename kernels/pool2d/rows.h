@@ -194,11 +194,23 @@ static inline size_t fwd_thread_floats(const kb_pool2d_shape *s) {
 }
 
 /* Copies input columns [col, col + len) of `row` into `edge`, the ones
- * inside the input only: the rest keep the fill value written once per run. */
-static inline void fwd_copy_edge(const float *row, int64_t in_width, int64_t col, int64_t len,
-                                 float *edge) {
+ * inside the input only: the rest keep the fill value written once per run.
+ * Whole vectors, the last one overlapping the one before, instead of a
+ * memcpy call: the copies are a few vectors per row, where the call and its
+ * size dispatch cost more than the copy (8 floats of each row of a 28-wide
+ * 2x2 stride-2 max from L2: memcpy took about a tenth of the time). */
+ROWS_INLINE void fwd_copy_edge(const float *row, int64_t in_width, int64_t col, int64_t len,
+                               float *edge) {
     const int64_t first = col < 0 ? 0 : col, end = col + len < in_width ? col + len : in_width;
-    if (end > first) memcpy(edge + (first - col), row + first, (size_t)(end - first) * sizeof *row);
+    const int64_t n = end - first;
+    const float *p = row + first;
+    float *d = edge + (first - col);
+    if (n < SIMD_WIDTH) {
+        for (int64_t i = 0; i < n; i++) d[i] = p[i];
+        return;
+    }
+    for (int64_t i = 0; i + SIMD_WIDTH < n; i += SIMD_WIDTH) SIMD_STORE(d + i, SIMD_LOAD(p + i));
+    SIMD_STORE(d + n - SIMD_WIDTH, SIMD_LOAD(p + n - SIMD_WIDTH));
 }
 
 /* The horizontal pass prefetches the input this many floats (6 KiB) ahead
