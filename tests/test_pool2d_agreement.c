@@ -50,7 +50,7 @@ static const char *const shapes[] = {
      * near the band's end (kept out of the next band and plane). */
     ALL_ALGORITHMS("mb1ic1ih30iw5kh2kw2"),              /* ow 4, bands of 4 to 8 rows */
     ALL_ALGORITHMS("mb1ic1ih30iw11kh3kw3sh2sw2ph1pw1"), /* ow 6, stride 2 */
-    /* 2x2 stride 2 without padding over whole chunks: both rows at once. */
+    /* 2x2 stride 2 without padding: both rows at once, the last chunk overlapping. */
     ALL_ALGORITHMS("mb1ic3ih9iw33kh2kw2sh2sw2"),        /* ow 16: last row, column unused */
     ALL_ALGORITHMS("mb2ic3ih6iw64kh2kw2sh2sw2"),        /* ow 32 */
     /* Tiled max backward (2 wide, stride 2, kh = sh, no padding): tails,
