@@ -18,7 +18,9 @@
  *             NaN. avg: the float sum times a reciprocal of the divisor (the
  *             taps inside, per column, or kh*kw). When the window is wider
  *             than the output row (global pooling), vectors run along the
- *             window instead and are summed across lanes at the end;
+ *             window instead and are summed across lanes at the end; 2x2
+ *             stride-2 windows without padding skip the ring and reduce both
+ *             input rows of a chunk at once (fwd_rows_2x2);
  *   bwd max   2-wide stride-2 windows tiling the input (2x2 s2): diff_src
  *             rows written once from routing masks; other windows at stride
  *             2 across (3x3 s2 p1): gathered, each output's first-maximum
