@@ -45,6 +45,14 @@ static const char *const shapes[] = {
     ALL_ALGORITHMS("mb1ic2ih11iw45kh3kw2sh1sw2ph1pw0"), /* kh 3 over sh 1, kw 2 sw 2 */
     ALL_ALGORITHMS("mb1ic2ih13iw50kh5kw3sh2sw3ph2pw1"), /* ring of 5 at sh 2, stride 3 */
     ALL_ALGORITHMS("mb1ic1ih40iw20kh3kw3ph1pw1"),       /* 1 plane: bands of rows */
+    /* Rows narrower than a vector in bands of a few rows: a partial last
+     * vector stored whole while the rest of its band lies after it, masked
+     * near the band's end (kept out of the next band and plane). */
+    ALL_ALGORITHMS("mb1ic1ih30iw5kh2kw2"),              /* ow 4, bands of 4 to 8 rows */
+    ALL_ALGORITHMS("mb1ic1ih30iw11kh3kw3sh2sw2ph1pw1"), /* ow 6, stride 2 */
+    /* 2x2 stride 2 without padding: both rows at once, the last chunk overlapping. */
+    ALL_ALGORITHMS("mb1ic3ih9iw33kh2kw2sh2sw2"),        /* ow 16: last row, column unused */
+    ALL_ALGORITHMS("mb2ic3ih6iw64kh2kw2sh2sw2"),        /* ow 32 */
     /* Tiled max backward (2 wide, stride 2, kh = sh, no padding): tails,
      * an uncovered last column and last row, kh 3. */
     ALL_ALGORITHMS("mb1ic3ih8iw36kh2kw2sh2sw2"),        /* ow 18 */

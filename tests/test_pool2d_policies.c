@@ -259,6 +259,7 @@ int main(void) {
         "max_mb1ic2ih10iw50kh3kw3sh3sw3ph1pw1",
         "max_mb1ic2ih7kh7",
         "max_mb1ic2ih8iw36kh2kw2sh2sw2", /* tiled bwd */
+        "max_mb1ic2ih8iw32kh2kw2sh2sw2", /* fwd: 2x2 both rows at once */
         "max_mb1ic2ih11iw45kh3kw5sh2sw2ph2pw2", /* gathered max bwd, even pad */
         "max_mb1ic2ih9iw35kh3kw3sh2sw2ph1pw1",  /* gathered max bwd, tails */
     };
