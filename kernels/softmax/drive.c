@@ -163,20 +163,25 @@ kb_status kb_softmax_fwd_drive(const kb_problem *problem, const kb_args *args,
     return KB_OK;
 }
 
+/* Row n alone: its class from the labels, or t = -1 for a row function that
+ * takes the argmax of a one-hot row itself. */
+static inline void bwd_row(const kb_softmax_rows *r, kb_softmax_bwd_row_fn *row,
+                           bool argmax_in_row, int64_t n) {
+    const kb_softmax_shape *s = r->shape;
+    row(r, n, s->one_hot && argmax_in_row ? -1 : kb_softmax_label(s, r->labels, n));
+}
+
 static void bwd_rows(const kb_softmax_rows *r, kb_softmax_bwd_row_fn *row,
                      kb_softmax_bwd_group_fn *group, bool argmax_in_row, int64_t begin,
                      int64_t end) {
-    const kb_softmax_shape *s = r->shape;
     int64_t n = begin;
     if (group) {
-        for (; n < end && n % 8 != 0; n++)
-            row(r, n, s->one_hot && argmax_in_row ? -1 : kb_softmax_label(s, r->labels, n));
+        for (; n < end && n % 8 != 0; n++) bwd_row(r, row, argmax_in_row, n);
         const int64_t groups = (end - n) / 8;
         if (groups > 0) group(r, n, groups);
         n += 8 * groups;
     }
-    for (; n < end; n++)
-        row(r, n, s->one_hot && argmax_in_row ? -1 : kb_softmax_label(s, r->labels, n));
+    for (; n < end; n++) bwd_row(r, row, argmax_in_row, n);
     if (r->stream || r->stream_groups) _mm_sfence(); /* streaming stores are weakly ordered */
 }
 

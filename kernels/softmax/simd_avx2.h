@@ -69,28 +69,41 @@ static inline float kb_hsum256(__m256 v) {
     return _mm_cvtss_f32(s);
 }
 
-/* First index of the row maximum (NaN never wins; an all-NaN row gives 0). */
-static inline int64_t kb_argmax_avx2(const float *row, int64_t classes) {
+/* Each lane's first maximum over the row's columns lane, lane + 8, ...:
+ * its value in *best (-inf where nothing is greater) and column in *index
+ * (0 there). A NaN never wins (strictly greater, ordered); lanes past the
+ * row read as -inf. */
+static inline void kb_first_max_lanes(const float *row, int64_t classes, __m256 *best,
+                                      __m256i *index) {
     const __m256 neg_inf = _mm256_set1_ps(-INFINITY);
-    __m256 best = neg_inf;
-    __m256i best_index = _mm256_setzero_si256();
-    __m256i index = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    __m256 b = neg_inf;
+    __m256i at = _mm256_setzero_si256();
+    __m256i column = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     for (int64_t j = 0; j < classes; j += 8) {
         __m256 v;
         if (j + 8 <= classes) {
             v = _mm256_loadu_ps(row + j);
-        } else { /* lanes past the row read as -inf: never greater */
+        } else {
             const __m256i valid = kb_mask8(classes - j);
             v = _mm256_blendv_ps(neg_inf, _mm256_maskload_ps(row + j, valid),
                                  _mm256_castsi256_ps(valid));
         }
         /* Strictly greater: each lane keeps its first maximum. */
-        const __m256 greater = _mm256_cmp_ps(v, best, _CMP_GT_OQ);
-        best = _mm256_blendv_ps(best, v, greater);
-        best_index = _mm256_castps_si256(_mm256_blendv_ps(
-            _mm256_castsi256_ps(best_index), _mm256_castsi256_ps(index), greater));
-        index = _mm256_add_epi32(index, _mm256_set1_epi32(8));
+        const __m256 greater = _mm256_cmp_ps(v, b, _CMP_GT_OQ);
+        b = _mm256_blendv_ps(b, v, greater);
+        at = _mm256_castps_si256(_mm256_blendv_ps(_mm256_castsi256_ps(at),
+                                                  _mm256_castsi256_ps(column), greater));
+        column = _mm256_add_epi32(column, _mm256_set1_epi32(8));
     }
+    *best = b;
+    *index = at;
+}
+
+/* First index of the row maximum (NaN never wins; an all-NaN row gives 0). */
+static inline int64_t kb_argmax_avx2(const float *row, int64_t classes) {
+    __m256 best;
+    __m256i best_index;
+    kb_first_max_lanes(row, classes, &best, &best_index);
     /* The smallest index among the lanes holding the maximum is the first. */
     const float max = kb_hmax256(best);
     int32_t lanes[8];
@@ -205,37 +218,17 @@ static inline void kb_first_max_pick(__m256 *v, __m256 *i, __m256 other_v, __m25
 
 /* The first maximum of each of the group's eight one-hot label rows of
  * `classes` floats at p, by kb_argmax_avx2's rules (a NaN never wins; a row
- * with nothing above -inf gives 0): each row folded lane-wise as there, then
+ * with nothing above -inf gives 0): each row folded by kb_first_max_lanes, then
  * the eight (value, index) vectors reduced across lanes together with the
  * shuffles of kb_lanes_reduce8. kb_argmax_avx2 on eight rows one by one was
  * most of a 10-class one-hot group's time (bwd: 50 cycles a row against 6
  * with index labels). */
 static inline __m256i kb_group_argmax(const float *p, int64_t classes) {
-    const __m256 neg_inf = _mm256_set1_ps(-INFINITY);
-    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     __m256 best[8], index[8];
 #pragma GCC unroll 8
     for (int r = 0; r < 8; r++) {
-        const float *row = p + r * classes;
-        __m256 b = neg_inf;
-        __m256i at = _mm256_setzero_si256();
-        for (int64_t j = 0; j < classes; j += 8) {
-            __m256 v;
-            if (j + 8 <= classes) {
-                v = _mm256_loadu_ps(row + j);
-            } else { /* lanes past the row read as -inf: never greater */
-                const __m256i valid = kb_mask8(classes - j);
-                v = _mm256_blendv_ps(neg_inf, _mm256_maskload_ps(row + j, valid),
-                                     _mm256_castsi256_ps(valid));
-            }
-            const __m256 greater = _mm256_cmp_ps(v, b, _CMP_GT_OQ);
-            b = _mm256_blendv_ps(b, v, greater);
-            at = _mm256_castps_si256(
-                _mm256_blendv_ps(_mm256_castsi256_ps(at),
-                                 _mm256_castsi256_ps(_mm256_add_epi32(lane, _mm256_set1_epi32((int32_t)j))),
-                                 greater));
-        }
-        best[r] = b;
+        __m256i at;
+        kb_first_max_lanes(p + r * classes, classes, &best[r], &at);
         index[r] = _mm256_castsi256_ps(at);
     }
     /* kb_lanes_reduce8's shuffles, each pair of candidates resolved by
