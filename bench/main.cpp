@@ -27,6 +27,7 @@ extern "C" {
 #include "csv.h"
 #include "npy.h"
 #include "probe.h"
+#include "quiesce.h"
 #include "shapes.h"
 #include "sysinfo.h"
 #include "topology.h"
@@ -203,6 +204,18 @@ std::string format_error(double value) {
     char buf[32];
     snprintf(buf, sizeof buf, "%.3g", value);
     return buf;
+}
+
+// Waits (at most a second) for the process's other threads to go idle
+// (quiesce.h); warns once on stderr when they do not.
+bool wait_for_quiet(bool quiet) {
+    static bool warned = false;
+    if (kb_wait_for_quiet(1.0)) return true;
+    if (!warned && !quiet)
+        fprintf(stderr, "bench: warning: other threads of this process stayed busy for 1 s "
+                        "(OMP_WAIT_POLICY=active?); timing anyway\n");
+    warned = true;
+    return false;
 }
 
 // Times `prepared` on `c` with Google Benchmark: real time, `reps` repetitions
@@ -628,6 +641,7 @@ int main(int argc, char **argv) {
     std::vector<kb_probe> probes(o.n_threads);
     if (!o.no_probe) {
         for (size_t t = 0; t < o.n_threads; t++) {
+            wait_for_quiet(o.quiet); // OpenBLAS's workers spin after the library loads
             kb_probe_run(o.threads[t], &probes[t]);
             if (!o.quiet)
                 fprintf(stderr, "probe: %d threads: peak %.1f GFLOP/s AVX2, %.1f GFLOP/s AVX-512; triad "
@@ -834,6 +848,9 @@ int main(int argc, char **argv) {
                         Stats stats;
                         std::string error;
                         r.reps = o.reps;
+                        // The check run may have left worker threads spinning
+                        // (OpenBLAS's, libgomp's): see quiesce.h.
+                        if (!wait_for_quiet(o.quiet)) r.note += "other threads stayed busy; ";
                         if (time_variant(&prepared, &c, cold ? cold_copies : no_copies, o,
                                          row_name, flops, kb_problem_min_bytes(&problem),
                                          json.reporter(), &stats, &error)) {
@@ -857,11 +874,6 @@ int main(int argc, char **argv) {
                         }
                     }
                     kb_prepared_release(&prepared);
-                    // OpenBLAS's worker threads spin for ~150 ms after a call
-                    // (its THREAD_TIMEOUT): let them park before the next row,
-                    // or that row loses a core to them.
-                    if (std::strcmp(variant->name, "openblas") == 0 && threads > 1)
-                        usleep(300 * 1000);
                     rows.push_back(r);
                 }
                 // Ratios of times, so kernels counted in bytes only get them too.
