@@ -3,8 +3,9 @@
  * stored and summed; scale by 1/sum), the rows ahead prefetched, y written
  * once through streaming stores when x and y exceed 32 MiB (core/stream.h);
  * rows split over ctx->threads OpenMP threads (softmax/drive.c), one-hot
- * labels by a vector argmax, the loss terms per row in double. ISA: AVX2 +
- * FMA (file compiled with -mavx2 -mfma). */
+ * labels by a vector argmax, the loss terms per row in double (short rows:
+ * eight lanes at once, kb_softmax_group_loss). ISA: AVX2 + FMA (file
+ * compiled with -mavx2 -mfma). */
 #include <string.h>
 
 #include "softmax/simd_avx2.h"
@@ -58,20 +59,54 @@ static inline __attribute__((always_inline)) void group_pass(
     }
 }
 
-/* The loss terms of rows n..n+7 from their tile e, maxima, sums and
- * reciprocals. */
-static void group_loss(const kb_softmax_rows *r, int64_t n, const float *e, __m256 max,
-                       __m256 sum, __m256 inv, kb_softmax_loss_part parts[8]) {
-    const float *x = r->x + n * r->shape->classes;
-    int32_t at[8];
-    float maxs[8], sums[8], invs[8];
-    _mm256_storeu_si256((__m256i *)at, kb_group_label_offsets(r, n));
-    _mm256_storeu_ps(maxs, max);
-    _mm256_storeu_ps(sums, sum);
-    _mm256_storeu_ps(invs, inv);
-    for (int i = 0; i < 8; i++) /* y_t as y holds it: e_t * (1/sum) */
-        parts[i] = kb_softmax_loss_term(r->shape->delta, e[at[i]] * invs[i], sums[i], x[at[i]],
-                                        maxs[i]);
+/* The running loss of the groups' rows, lane i for row i of each group
+ * (kb_softmax_group_loss), in registers. */
+typedef struct group_loss_lanes {
+    __m256d product[2], offset[2];
+    __m256i exponent[2];
+} group_loss_lanes;
+
+/* product in [1, 2) again, its exponent moved to `exponent` (the product is
+ * a normal double: frexp by the bits). */
+static inline void renormalise_lanes(__m256d *product, __m256i *exponent) {
+    const __m256i bits = _mm256_castpd_si256(*product);
+    *exponent = _mm256_add_epi64(
+        *exponent, _mm256_sub_epi64(_mm256_srli_epi64(bits, 52), _mm256_set1_epi64x(1023)));
+    const __m256i mantissa = _mm256_and_si256(bits, _mm256_set1_epi64x(0x000fffffffffffff));
+    *product = _mm256_castsi256_pd(_mm256_or_si256(mantissa, _mm256_set1_epi64x(INT64_C(1023) << 52)));
+}
+
+/* Adds the loss terms of rows n..n+7 (their tile e, maxima, sums and
+ * reciprocals) to `lanes`: per row the factor and offset of
+ * kb_softmax_loss_term, from the same floats, y_t as y holds it
+ * (e_t * (1/sum)). */
+static inline void group_loss(const kb_softmax_rows *r, int64_t n, const float *e, __m256 max,
+                              __m256 sum, __m256 inv, group_loss_lanes *lanes) {
+    const __m256i at = kb_group_label_offsets(r, n);
+    const float delta = r->shape->delta;
+    __m256d factor[2], offset[2] = {_mm256_setzero_pd(), _mm256_setzero_pd()};
+    if (delta > 0.0f) {
+        const __m256 y_t = _mm256_mul_ps(_mm256_i32gather_ps(e, at, 4), inv);
+        const __m256d delta_d = _mm256_set1_pd((double)delta);
+        factor[0] = _mm256_add_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(y_t)), delta_d);
+        factor[1] = _mm256_add_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(y_t, 1)), delta_d);
+    } else {
+        const __m256 x_t = _mm256_i32gather_ps(r->x + n * r->shape->classes, at, 4);
+        const __m256d one = _mm256_set1_pd(1.0);
+        for (int h = 0; h < 2; h++) {
+            const __m128 sum_h = h ? _mm256_extractf128_ps(sum, 1) : _mm256_castps256_ps128(sum);
+            const __m128 x_h = h ? _mm256_extractf128_ps(x_t, 1) : _mm256_castps256_ps128(x_t);
+            const __m128 max_h = h ? _mm256_extractf128_ps(max, 1) : _mm256_castps256_ps128(max);
+            factor[h] = _mm256_div_pd(one, _mm256_cvtps_pd(sum_h));
+            offset[h] = _mm256_sub_pd(_mm256_setzero_pd(),
+                                      _mm256_sub_pd(_mm256_cvtps_pd(x_h), _mm256_cvtps_pd(max_h)));
+        }
+    }
+    for (int h = 0; h < 2; h++) {
+        lanes->product[h] = _mm256_mul_pd(lanes->product[h], factor[h]);
+        lanes->offset[h] = _mm256_add_pd(lanes->offset[h], offset[h]);
+        renormalise_lanes(&lanes->product[h], &lanes->exponent[h]);
+    }
 }
 
 /* `groups` groups of eight rows from row n, of at most
@@ -87,7 +122,7 @@ static void group_loss(const kb_softmax_rows *r, int64_t n, const float *e, __m2
  * alias *r. The same float operations per element as row_into. */
 static inline __attribute__((always_inline)) void groups_of(const kb_softmax_rows *r, int64_t n,
                                                             int64_t groups,
-                                                            kb_softmax_loss_part *parts,
+                                                            kb_softmax_group_loss *loss_out,
                                                             const int64_t classes) {
     float e[2][KB_SOFTMAX_GROUP_MAX_CLASSES * 8 + KB_GROUP_TILE_PAD] __attribute__((aligned(32)));
     for (int t = 0; t < 2; t++) /* the pad kb_group_sum reads past the group (masked off) */
@@ -97,6 +132,12 @@ static inline __attribute__((always_inline)) void groups_of(const kb_softmax_row
     const int64_t stride = 8 * classes;
     const float *x = r->x + n * classes;
     float *y = r->y + n * classes;
+    group_loss_lanes lanes;
+    for (int h = 0; h < 2; h++) {
+        lanes.product[h] = _mm256_loadu_pd(loss_out->product + 4 * h);
+        lanes.offset[h] = _mm256_loadu_pd(loss_out->offset + 4 * h);
+        lanes.exponent[h] = _mm256_loadu_si256((const __m256i *)(loss_out->exponent + 4 * h));
+    }
     __m256 max = kb_group_max(x, classes);
     __m256 max_prev = _mm256_setzero_ps(), sum_prev = max_prev, inv_prev = max_prev;
     for (int64_t g = 0; g <= groups; g++) {
@@ -114,8 +155,7 @@ static inline __attribute__((always_inline)) void groups_of(const kb_softmax_row
             group_pass(false, NULL, max, NULL, true, y_prev, e_prev, inv_prev, stream, classes,
                        lane_row);
         if (g > 0 && loss)
-            group_loss(r, n + 8 * (g - 1), e_prev, max_prev, sum_prev, inv_prev,
-                       parts + 8 * (g - 1));
+            group_loss(r, n + 8 * (g - 1), e_prev, max_prev, sum_prev, inv_prev, &lanes);
         if (g == groups) break;
         const __m256 max_next = g + 1 < groups ? kb_group_max(xg + stride, classes) : max;
         max_prev = max;
@@ -123,16 +163,21 @@ static inline __attribute__((always_inline)) void groups_of(const kb_softmax_row
         inv_prev = _mm256_div_ps(_mm256_set1_ps(1.0f), sum_prev);
         max = max_next;
     }
+    for (int h = 0; h < 2; h++) {
+        _mm256_storeu_pd(loss_out->product + 4 * h, lanes.product[h]);
+        _mm256_storeu_pd(loss_out->offset + 4 * h, lanes.offset[h]);
+        _mm256_storeu_si256((__m256i *)(loss_out->exponent + 4 * h), lanes.exponent[h]);
+    }
 }
 
 /* The book's 10 classes get a copy with the count a constant (unrolled
  * reductions and passes). */
 static void groups_avx2(const kb_softmax_rows *r, int64_t n, int64_t groups,
-                        kb_softmax_loss_part *parts) {
+                        kb_softmax_group_loss *loss) {
     if (r->shape->classes == 10)
-        groups_of(r, n, groups, parts, 10);
+        groups_of(r, n, groups, loss, 10);
     else
-        groups_of(r, n, groups, parts, r->shape->classes);
+        groups_of(r, n, groups, loss, r->shape->classes);
 }
 
 static kb_status avx2_fwd(const kb_problem *problem, const kb_args *args,

@@ -47,14 +47,14 @@ static inline void loss_add(loss_sum *l, kb_softmax_loss_part part) {
     if (++l->rows == RENORMALISE) renormalise(l);
 }
 
-/* Four rows at once, multiplied in a tree first: the chain through
- * l->product is one multiply per four rows (one per row made the loss a
- * third of a 10-class group's time). At most three rows may be pending:
- * seven factors never overflow or underflow a double either. */
-static inline void loss_add4(loss_sum *l, const kb_softmax_loss_part p[4]) {
-    l->product *= (p[0].factor * p[1].factor) * (p[2].factor * p[3].factor);
-    l->offsets += (p[0].offset + p[1].offset) + (p[2].offset + p[3].offset);
-    renormalise(l);
+/* The groups' lanes into the sum: products in [1, 2), one at a time. */
+static inline void loss_add_lanes(loss_sum *l, const kb_softmax_group_loss *lanes) {
+    for (int i = 0; i < 8; i++) {
+        l->product *= lanes->product[i];
+        l->offsets += lanes->offset[i];
+        l->exponent += lanes->exponent[i];
+        renormalise(l);
+    }
 }
 
 /* Rows [begin, end); with a group function, the rows from the first index
@@ -65,16 +65,15 @@ static double fwd_rows(const kb_softmax_rows *r, kb_softmax_fwd_row_fn *row,
     int64_t n = begin;
     if (group) {
         for (; n < end && n % 8 != 0; n++) loss_add(&l, row(r, n));
+        kb_softmax_group_loss lanes = {.product = {1, 1, 1, 1, 1, 1, 1, 1}};
         while (n + 8 <= end) {
-            kb_softmax_loss_part parts[8 * KB_SOFTMAX_GROUPS_PER_CALL];
             const int64_t left = (end - n) / 8;
             const int groups = left < KB_SOFTMAX_GROUPS_PER_CALL ? (int)left
                                                                  : KB_SOFTMAX_GROUPS_PER_CALL;
-            group(r, n, groups, parts);
-            if (r->loss)
-                for (int i = 0; i < 8 * groups; i += 4) loss_add4(&l, parts + i);
+            group(r, n, groups, &lanes);
             n += 8 * groups;
         }
+        if (r->loss) loss_add_lanes(&l, &lanes);
     }
     for (; n < end; n++) loss_add(&l, row(r, n));
     if (r->stream || r->stream_groups) _mm_sfence(); /* streaming stores are weakly ordered */
