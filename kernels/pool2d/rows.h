@@ -783,125 +783,139 @@ static inline int64_t gmax_row_floats(const kb_pool2d_shape *s) {
     if (hrow_floats(s) > right) right = hrow_floats(s);
     return (gmax_margin(s) + right + SIMD_WIDTH + 15) / 16 * 16;
 }
-/* Edge block strides: one edge row per window row. */
-static inline int64_t gmax_edge_stride(int64_t floats) {
-    return (floats + 15) / 16 * 16;
-}
 static inline size_t bwd_gmax_thread_floats(const kb_pool2d_shape *s) {
-    const fwd_edges e = fwd_edges_of(s);
-    return (size_t)(2 * s->kernel_h * gmax_row_floats(s) +
-                    s->kernel_h * (gmax_edge_stride(e.left) + gmax_edge_stride(e.right)));
+    return (size_t)(2 * s->kernel_h * gmax_row_floats(s));
 }
 
-/* Tap numbers (lane order) of the W outputs of one chunk: `p` the first
- * column of the chunk's windows in the first of `rows` rows `rs` apart,
- * `r0` the number of that row in the unclipped window. Its first maximum
- * in `*best`. */
-ROWS_INLINE simd_vec gmax_taps(const float *p, int64_t rs, int64_t rows, int64_t r0,
-                               int64_t kernel_w, simd_vec *best_out) {
+/* Tap numbers (lane order) of the W outputs of one chunk: `row` the first
+ * of `rows` input rows in_width apart, `col` the first column of the
+ * chunk's windows, `r0` the number of the first row in the unclipped
+ * window; `edge`: the chunk reads columns outside the input, through
+ * masked loads that give -inf there. Its first maximum in `*best`, NaN in
+ * the lanes whose window holds a NaN: the compare is an ordered
+ * greater-than (one compare a tap instead of kb_pool_max_replaces' three
+ * operations), exact only without NaN, so the caller redoes those lanes.
+ * Measured on Zen 3 (the taps alone of mb1ic32ih56, 1 thread): the maximum
+ * as a max instead of a blend, 48 -> 43 us (blends and compares share
+ * ports); tried and dropped: NaN found by a sum of the window, 43 -> 55 us;
+ * a NaN check of the whole plane first and no tracking here, slower too
+ * (the extra pass costs more than the compares it saves). */
+ROWS_INLINE simd_vec gmax_taps(const float *row, int64_t col, int64_t in_width, bool edge,
+                               int64_t rows, int64_t r0, int64_t kernel_w, simd_vec *best_out) {
     /* Tap numbers from the first row read, r0 kw added once at the end:
-     * constants per tap when kernel_w and rows are. */
+     * constants per tap when kernel_w and rows are. Each row's first
+     * maximum first, then the rows in order: a later row replaces only when
+     * greater, so the result is the row-major first maximum, and the
+     * compare-and-blend chain is kw / 2 + rows steps long instead of
+     * kw rows. */
     simd_vec best = SIMD_ZERO(), tap = SIMD_ZERO();
-    for (int64_t r = 0; r < rows; r++)
+    simd_mask nan = SIMD_UNORD(best, best); /* no lane */
+    for (int64_t r = 0; r < rows; r++) {
+        const float *x = row + r * in_width;
+        simd_vec row_best = SIMD_ZERO(), row_tap = SIMD_ZERO();
         for (int64_t q = 0; q < kernel_w; q += 2) {
-            const float *x = p + r * rs + q;
+            const int64_t c = col + q;
             simd_vec even, odd;
-            SIMD_DEINTERLEAVE(SIMD_LOAD(x), SIMD_LOAD(x + SIMD_WIDTH), &even, &odd);
+            if (edge)
+                SIMD_DEINTERLEAVE(SIMD_LOAD_WITHIN(x, c, in_width, -INFINITY),
+                                  SIMD_LOAD_WITHIN(x, c + SIMD_WIDTH, in_width, -INFINITY), &even,
+                                  &odd);
+            else
+                SIMD_DEINTERLEAVE(SIMD_LOAD(x + c), SIMD_LOAD(x + c + SIMD_WIDTH), &even, &odd);
+            const bool pair = q + 1 < kernel_w;
+            nan = SIMD_MASK_OR(nan, SIMD_UNORD(even, pair ? odd : even));
             const float t = (float)(r * kernel_w + q);
-            if (r == 0 && q == 0) {
-                best = even;
-                tap = SIMD_SET1(t);
+            if (q == 0) {
+                row_best = even;
+                row_tap = SIMD_SET1(t);
             } else {
-                const simd_mask replace = SIMD_REPLACES(even, best);
-                best = SIMD_SELECT(replace, best, even);
-                tap = SIMD_SELECT(replace, tap, SIMD_SET1(t));
+                const simd_mask replace = SIMD_GT(even, row_best);
+                row_best = SIMD_MAX(even, row_best);
+                row_tap = SIMD_SELECT(replace, row_tap, SIMD_SET1(t));
             }
-            if (q + 1 < kernel_w) {
-                const simd_mask replace = SIMD_REPLACES(odd, best);
-                best = SIMD_SELECT(replace, best, odd);
-                tap = SIMD_SELECT(replace, tap, SIMD_SET1(t + 1.0f));
+            if (pair) {
+                const simd_mask replace = SIMD_GT(odd, row_best);
+                row_best = SIMD_MAX(odd, row_best);
+                row_tap = SIMD_SELECT(replace, row_tap, SIMD_SET1(t + 1.0f));
             }
         }
-    *best_out = SIMD_RAW_TO_LANES(best);
+        if (r == 0) {
+            best = row_best;
+            tap = row_tap;
+        } else {
+            const simd_mask replace = SIMD_GT(row_best, best);
+            best = SIMD_MAX(row_best, best);
+            tap = SIMD_SELECT(replace, tap, row_tap);
+        }
+    }
+    *best_out = SIMD_RAW_TO_LANES(SIMD_SELECT(nan, best, SIMD_NAN()));
     if (r0 != 0) tap = SIMD_ADD(tap, SIMD_SET1((float)(r0 * kernel_w)));
     return SIMD_RAW_TO_LANES(tap);
 }
 
-/* Copies n floats with whole vectors and one masked tail (the small edge
- * and gradient copies of the gathered max bwd, where a memcpy call costs
- * more than the copy). */
-ROWS_INLINE void gmax_copy(const float *src, float *dst, int64_t n) {
-    int64_t i = 0;
-    for (; i + SIMD_WIDTH <= n; i += SIMD_WIDTH) SIMD_STORE(dst + i, SIMD_LOAD(src + i));
-    if (i < n) SIMD_STOREN(dst + i, SIMD_LOADN(src + i, (int)(n - i)), (int)(n - i));
-}
-/* fwd_copy_edge with gmax_copy. */
-ROWS_INLINE void gmax_copy_edge(const float *row, int64_t in_width, int64_t col, int64_t len,
-                                float *edge) {
-    const int64_t first = col < 0 ? 0 : col, end = col + len < in_width ? col + len : in_width;
-    if (end > first) gmax_copy(row + first, edge + (first - col), end - first);
-}
-
 /* Taps and gradients of output row oh into `trow` and `grow` (output column
- * 0 of each). */
+ * 0 of each; -1 and 0 past the row), whole vectors only. */
 ROWS_INLINE void gmax_out_row(const kb_pool2d_shape *s, const fwd_edges *e, const float *plane,
                               const float *grad, int64_t oh, float *trow, float *grow,
-                              float *left, float *right, int64_t kernel_w, int64_t kernel_h) {
+                              int64_t kernel_w, int64_t kernel_h, int64_t stride_h) {
     const int64_t out_width = s->out_width, in_width = s->in_width;
-    gmax_copy(grad + oh * out_width, grow, out_width);
+    const float *g = grad + oh * out_width;
+    for (int64_t ow = 0; ow < out_width; ow += SIMD_WIDTH) {
+        const int n = out_width - ow < SIMD_WIDTH ? (int)(out_width - ow) : SIMD_WIDTH;
+        SIMD_STORE(grow + ow, n == SIMD_WIDTH ? SIMD_LOAD(g + ow) : SIMD_LOADN(g + ow, n));
+    }
     int64_t h0, h1;
-    kb_pool_window(oh, s->stride_h, s->pad_top, kernel_h, s->in_height, &h0, &h1);
+    kb_pool_window(oh, stride_h, s->pad_top, kernel_h, s->in_height, &h0, &h1);
     if (h0 == h1) { /* every window of the row lies in the padding */
-        for (int64_t ow = 0; ow < out_width; ow++) trow[ow] = -1.0f;
+        for (int64_t ow = 0; ow < out_width; ow += SIMD_WIDTH) SIMD_STORE(trow + ow, SIMD_SET1(-1.0f));
         return;
     }
     const int64_t rows = h1 - h0 == kernel_h ? kernel_h : h1 - h0;
-    const int64_t r0 = h0 - (oh * s->stride_h - s->pad_top);
-    const int64_t step = 2 * SIMD_WIDTH, ls = gmax_edge_stride(e->left);
-    const int64_t rs = gmax_edge_stride(e->right);
-    for (int64_t r = 0; r < rows; r++) {
-        const float *row = plane + (h0 + r) * in_width;
-        if (e->lo > 0) gmax_copy_edge(row, in_width, -s->pad_left, e->left, left + r * ls);
-        if (e->hi < e->chunks) gmax_copy_edge(row, in_width, e->right_col, e->right, right + r * rs);
-    }
-    simd_vec best;
-    const float *in = plane + h0 * in_width + e->lo * step - s->pad_left;
-    for (int64_t k = e->lo; k < e->hi; k++, in += step)
-        SIMD_STORE(trow + k * SIMD_WIDTH, gmax_taps(in, in_width, rows, r0, kernel_w, &best));
+    const int64_t r0 = h0 - (oh * stride_h - s->pad_top);
+    const float *row = plane + h0 * in_width;
+    const bool full = rows == kernel_h;
     for (int64_t k = 0; k < e->chunks; k++) {
-        if (k == e->lo) k = e->hi;
-        if (k >= e->chunks) break;
-        const float *p = k < e->lo ? left + k * step : right + (k - e->hi) * step;
-        const simd_vec tap = gmax_taps(p, k < e->lo ? ls : rs, rows, r0, kernel_w, &best);
-        const int64_t ow = k * SIMD_WIDTH;
+        const bool edge = k < e->lo || k >= e->hi;
+        const int64_t ow = k * SIMD_WIDTH, col = 2 * ow - s->pad_left;
+        simd_vec best, tap;
+        if (full && !edge) /* rows a constant: the tap loops unroll */
+            tap = gmax_taps(row, col, in_width, false, kernel_h, 0, kernel_w, &best);
+        else if (full)
+            tap = gmax_taps(row, col, in_width, true, kernel_h, 0, kernel_w, &best);
+        else if (!edge)
+            tap = gmax_taps(row, col, in_width, false, rows, r0, kernel_w, &best);
+        else
+            tap = gmax_taps(row, col, in_width, true, rows, r0, kernel_w, &best);
         const int n = out_width - ow < SIMD_WIDTH ? (int)(out_width - ow) : SIMD_WIDTH;
-        if (!SIMD_ANY(SIMD_CMPEQ(best, SIMD_SET1(-INFINITY)))) { /* no tie with padding */
-            if (n == SIMD_WIDTH)
-                SIMD_STORE(trow + ow, tap);
-            else
-                SIMD_STOREN(trow + ow, tap, n); /* -1 stays past the row */
-            continue;
+        /* Redone one by one: lanes with a NaN, and in edge chunks lanes whose
+         * maximum is -inf (a tie with the padding). */
+        simd_mask redo = SIMD_UNORD(best, best);
+        if (edge) redo = SIMD_MASK_OR(redo, SIMD_CMPEQ(best, SIMD_SET1(-INFINITY)));
+        if ((SIMD_BITS(redo) & (int)((1u << n) - 1)) != 0) { /* lanes past the row ignored */
+            float taps[SIMD_WIDTH], bests[SIMD_WIDTH];
+            SIMD_STORE(taps, tap);
+            SIMD_STORE(bests, best);
+            for (int i = 0; i < n; i++) {
+                if (bests[i] == bests[i] && (!edge || bests[i] != -INFINITY)) continue;
+                const int64_t at = kb_pool2d_argmax_one(s, plane, oh, ow + i);
+                taps[i] = at < 0 ? -1.0f
+                                 : (float)((at / in_width - (oh * stride_h - s->pad_top)) *
+                                               kernel_w +
+                                           at % in_width - ((ow + i) * 2 - s->pad_left));
+            }
+            tap = SIMD_LOAD(taps);
         }
-        float taps[SIMD_WIDTH], bests[SIMD_WIDTH];
-        SIMD_STORE(taps, tap);
-        SIMD_STORE(bests, best);
-        for (int i = 0; i < n; i++) {
-            if (bests[i] != -INFINITY) continue;
-            const int64_t at = kb_pool2d_argmax_one(s, plane, oh, ow + i);
-            taps[i] = at < 0 ? -1.0f
-                             : (float)((at / in_width - (oh * s->stride_h - s->pad_top)) * kernel_w +
-                                       at % in_width - ((ow + i) * 2 - s->pad_left));
-        }
-        for (int i = 0; i < n; i++) trow[ow + i] = taps[i]; /* -1 stays past the row */
+        SIMD_STORE(trow + ow, n == SIMD_WIDTH ? tap : SIMD_FIRSTN(tap, n, -1.0f));
     }
 }
 
-/* The output rows [*a, *b] whose windows cover input row ih (kernel_h is
- * the caller's constant); false when none does. Shared by the gathered
- * backward paths, which build each diff_src row from those rows. */
-ROWS_INLINE bool covering_rows(const kb_pool2d_shape *s, int64_t ih, int64_t kernel_h, int64_t *a,
-                               int64_t *b) {
-    const int64_t stride_h = s->stride_h, first = ih + s->pad_top - kernel_h + 1;
+/* The output rows [*a, *b] whose windows cover input row ih (kernel_h and
+ * stride_h the caller's constants where it can: no division then); false
+ * when none does. Shared by the gathered backward paths, which build each
+ * diff_src row from those rows. */
+ROWS_INLINE bool covering_rows(const kb_pool2d_shape *s, int64_t ih, int64_t kernel_h,
+                               int64_t stride_h, int64_t *a, int64_t *b) {
+    const int64_t first = ih + s->pad_top - kernel_h + 1;
     *a = first <= 0 ? 0 : (first + stride_h - 1) / stride_h;
     *b = (ih + s->pad_top) / stride_h;
     if (*b > s->out_height - 1) *b = s->out_height - 1;
@@ -913,18 +927,18 @@ ROWS_INLINE bool covering_rows(const kb_pool2d_shape *s, int64_t ih, int64_t ker
  * numbers r kw + q from first_tap[k]. */
 ROWS_INLINE void gmax_gather_row(const float *const *t, const float *const *g,
                                  const int64_t *first_tap, float *d, int64_t in_width, int64_t pl,
-                                 bool row_stream, int64_t cover, int64_t kernel_w, bool pl_odd) {
+                                 bool row_stream, int64_t cover, int64_t kernel_w) {
     for (int64_t iw = 0; iw < in_width; iw += 2 * SIMD_WIDTH) {
         simd_vec even = SIMD_ZERO(), odd = SIMD_ZERO();
         for (int64_t k = 0; k < cover; k++) {
             const float *tk = t[k] + iw / 2, *gk = g[k] + iw / 2;
             for (int64_t q = kernel_w - 1; q >= 0; q--) {
                 /* iw + P = 2 ow - pl + q: parity P of the input column. */
-                const int64_t parity = (q + (pl_odd ? 1 : 0)) & 1;
+                const int64_t parity = (q + pl) & 1;
                 const int64_t off = (parity + pl - q) / 2; /* even: exact */
                 const simd_mask hit =
                     SIMD_CMPEQ(SIMD_LOAD(tk + off), SIMD_SET1((float)(first_tap[k] + q)));
-                const simd_vec v = SIMD_SELECT(hit, SIMD_ZERO(), SIMD_LOAD(gk + off));
+                const simd_vec v = SIMD_KEEP(hit, SIMD_LOAD(gk + off));
                 if (parity)
                     odd = SIMD_ADD(odd, v);
                 else
@@ -951,28 +965,28 @@ ROWS_INLINE void gmax_gather_row(const float *const *t, const float *const *g,
 }
 
 /* All of one plane's diff_src. `ring`: kh tap rows then kh gradient rows of
- * gmax_row_floats, margins -1 and 0; `pl_odd`: pad_left is odd (a constant:
- * which column taps feed even and which odd input columns). */
+ * gmax_row_floats, margins -1 and 0; `pl` (pad_left) a constant where it
+ * can be: it fixes which column taps feed even and which odd input columns
+ * and the offsets the gather loads at. */
 ROWS_INLINE void bwd_max_gather_plane(const kb_pool2d_shape *s, const float *plane,
-                                      const float *grad, float *diff, float *ring, float *left,
-                                      float *right, bool stream, int64_t kernel_w,
-                                      int64_t kernel_h, bool pl_odd) {
+                                      const float *grad, float *diff, float *ring, bool stream,
+                                      int64_t kernel_w, int64_t kernel_h, int64_t stride_h,
+                                      int64_t pl) {
     const fwd_edges e = fwd_edges_of(s);
-    const int64_t in_width = s->in_width;
-    const int64_t stride_h = s->stride_h, pad_top = s->pad_top, pl = s->pad_left;
+    const int64_t in_width = s->in_width, pad_top = s->pad_top;
     const int64_t rf = gmax_row_floats(s), margin = gmax_margin(s);
     float *trows = ring + margin, *grows = ring + kernel_h * rf + margin;
     int64_t next = 0; /* output rows below `next` are in the ring */
     for (int64_t ih = 0; ih < s->in_height; ih++) {
         float *d = diff + ih * in_width;
         int64_t a, b;
-        if (!covering_rows(s, ih, kernel_h, &a, &b)) {
+        if (!covering_rows(s, ih, kernel_h, stride_h, &a, &b)) {
             memset(d, 0, (size_t)in_width * sizeof *d);
             continue;
         }
         for (int64_t oh = a > next ? a : next; oh <= b; oh++)
             gmax_out_row(s, &e, plane, grad, oh, trows + oh % kernel_h * rf,
-                         grows + oh % kernel_h * rf, left, right, kernel_w, kernel_h);
+                         grows + oh % kernel_h * rf, kernel_w, kernel_h, stride_h);
         if (b + 1 > next) next = b + 1;
         const bool row_stream = stream && SIMD_ALIGNED(d);
         const float *t[GMAX_MAX_COVER], *g[GMAX_MAX_COVER];
@@ -985,24 +999,20 @@ ROWS_INLINE void bwd_max_gather_plane(const kb_pool2d_shape *s, const float *pla
             first_tap[k] = (ih - (oh * stride_h - pad_top)) * kernel_w; /* row r: r kw */
         }
         if (cover == 1)
-            gmax_gather_row(t, g, first_tap, d, in_width, pl, row_stream, 1, kernel_w, pl_odd);
+            gmax_gather_row(t, g, first_tap, d, in_width, pl, row_stream, 1, kernel_w);
         else if (cover == 2)
-            gmax_gather_row(t, g, first_tap, d, in_width, pl, row_stream, 2, kernel_w, pl_odd);
+            gmax_gather_row(t, g, first_tap, d, in_width, pl, row_stream, 2, kernel_w);
         else
-            gmax_gather_row(t, g, first_tap, d, in_width, pl, row_stream, cover, kernel_w,
-                            pl_odd);
+            gmax_gather_row(t, g, first_tap, d, in_width, pl, row_stream, cover, kernel_w);
     }
 }
 
-/* Fills the ring's tap rows with -1 and gradient rows with 0 and the edge
- * blocks with -inf, once per thread and run. */
-static inline void gmax_fill(const kb_pool2d_shape *s, float *ring, float *left, float *right) {
-    const fwd_edges e = fwd_edges_of(s);
+/* Fills the ring's tap rows with -1 and gradient rows with 0, once per
+ * thread and run. */
+static inline void gmax_fill(const kb_pool2d_shape *s, float *ring) {
     const int64_t rf = gmax_row_floats(s);
     for (int64_t i = 0; i < s->kernel_h * rf; i++) ring[i] = -1.0f;
     memset(ring + s->kernel_h * rf, 0, (size_t)(s->kernel_h * rf) * sizeof *ring);
-    for (int64_t i = 0; i < s->kernel_h * gmax_edge_stride(e.left); i++) left[i] = -INFINITY;
-    for (int64_t i = 0; i < s->kernel_h * gmax_edge_stride(e.right); i++) right[i] = -INFINITY;
 }
 
 /* --- backward, avg --------------------------------------------------------------- */
@@ -1142,15 +1152,15 @@ static inline size_t bwd_gather_thread_floats(const kb_pool2d_shape *s) {
 
 ROWS_INLINE void bwd_avg_gather_plane(const kb_pool2d_shape *s, const float *grad, float *diff,
                                       float *ring, const float *inv, float *vrow, bool stream,
-                                      int64_t kernel_h, int64_t kernel_w) {
+                                      int64_t kernel_h, int64_t kernel_w, int64_t stride_h) {
     const int64_t hf = hrow_floats(s), out_width = s->out_width, in_width = s->in_width;
-    const int64_t stride_h = s->stride_h, pad_top = s->pad_top;
+    const int64_t pad_top = s->pad_top;
     float *v = vrow + kernel_w - 1;
     int64_t next = 0; /* share rows below `next` are in the ring */
     for (int64_t ih = 0; ih < s->in_height; ih++) {
         float *d = diff + ih * in_width;
         int64_t a, b;
-        if (!covering_rows(s, ih, kernel_h, &a, &b)) {
+        if (!covering_rows(s, ih, kernel_h, stride_h, &a, &b)) {
             memset(d, 0, (size_t)in_width * sizeof *d);
             continue;
         }
@@ -1243,14 +1253,8 @@ static inline kb_status rows_bwd_run(const kb_problem *problem, const kb_args *a
                           : NULL;
         float *share = max ? NULL : mine, *spread = max ? NULL : mine + bwd_avg_share_floats(s);
         float *padded = max && !gmax ? mine : NULL; /* NULL when no row needs padding */
-        float *gring = NULL, *gleft = NULL, *gright = NULL;
-        if (gmax) {
-            const fwd_edges e = fwd_edges_of(s);
-            gring = mine;
-            gleft = gring + 2 * s->kernel_h * gmax_row_floats(s);
-            gright = gleft + s->kernel_h * gmax_edge_stride(e.left);
-            gmax_fill(s, gring, gleft, gright);
-        }
+        float *gring = gmax ? mine : NULL;
+        if (gring) gmax_fill(s, gring);
         float *ring = NULL, *inv = NULL, *vrow = NULL;
         if (gathered) {
             ring = mine;
@@ -1273,26 +1277,21 @@ static inline kb_status rows_bwd_run(const kb_problem *problem, const kb_args *a
                     bwd_max_tiled_plane(s, src + p * in_plane, grad, diff, stream, s->kernel_h);
                 continue;
             }
-            if (gathered) { /* 3x3 (stride 1 across) as constants: the tap loops unroll */
-                if (s->kernel_h == 3 && s->kernel_w == 3)
-                    bwd_avg_gather_plane(s, grad, diff, ring, inv, vrow, stream, 3, 3);
+            if (gathered) { /* 3x3 stride 1 as constants: the tap loops unroll */
+                if (s->kernel_h == 3 && s->kernel_w == 3 && s->stride_h == 1)
+                    bwd_avg_gather_plane(s, grad, diff, ring, inv, vrow, stream, 3, 3, 1);
                 else
                     bwd_avg_gather_plane(s, grad, diff, ring, inv, vrow, stream, s->kernel_h,
-                                         s->kernel_w);
+                                         s->kernel_w, s->stride_h);
                 continue;
             }
-            if (gmax) { /* 3x3 as constants: the tap loops unroll */
+            if (gmax) { /* 3x3 pad 1 (ResNet's) as constants: the tap loops unroll */
                 const float *plane = src + p * in_plane;
-                const bool odd = s->pad_left & 1;
-                if (s->kernel_h == 3 && s->kernel_w == 3 && odd)
-                    bwd_max_gather_plane(s, plane, grad, diff, gring, gleft, gright, stream, 3, 3,
-                                         true);
-                else if (odd)
-                    bwd_max_gather_plane(s, plane, grad, diff, gring, gleft, gright, stream,
-                                         s->kernel_w, s->kernel_h, true);
+                if (s->kernel_h == 3 && s->kernel_w == 3 && s->stride_h == 2 && s->pad_left == 1)
+                    bwd_max_gather_plane(s, plane, grad, diff, gring, stream, 3, 3, 2, 1);
                 else
-                    bwd_max_gather_plane(s, plane, grad, diff, gring, gleft, gright, stream,
-                                         s->kernel_w, s->kernel_h, false);
+                    bwd_max_gather_plane(s, plane, grad, diff, gring, stream, s->kernel_w,
+                                         s->kernel_h, s->stride_h, s->pad_left);
                 continue;
             }
             memset(diff, 0, (size_t)in_plane * sizeof *diff);

@@ -1,5 +1,6 @@
 /* The vector abstraction of pool2d/rows.h at 8 lanes (AVX2): tails are
- * vmaskmovps loads and stores, which never touch the lanes masked off. Only
+ * vmaskmovps loads and kb_store_first stores (no masked store: microcoded on
+ * Zen), which never touch the lanes masked off. Only
  * for files compiled with -mavx2 (names containing "avx2"). */
 #ifndef KB_POOL2D_SIMD_AVX2_H
 #define KB_POOL2D_SIMD_AVX2_H
@@ -7,6 +8,8 @@
 #include <immintrin.h>
 #include <math.h>
 #include <stdint.h>
+
+#include "core/stream_avx2.h"
 
 #define SIMD_WIDTH 8
 #define SIMD_ISA KB_ISA_AVX2
@@ -24,7 +27,7 @@ static inline __m256i simd_lanes(int n) {
 #define SIMD_LOAD(p) _mm256_loadu_ps(p)
 #define SIMD_LOADN(p, n) _mm256_maskload_ps(p, simd_lanes(n))
 #define SIMD_STORE(p, v) _mm256_storeu_ps(p, v)
-#define SIMD_STOREN(p, v, n) _mm256_maskstore_ps(p, simd_lanes(n), v)
+#define SIMD_STOREN(p, v, n) kb_store_first(p, v, n)
 /* Non-temporal store (p 32-byte aligned) and the fence that orders them. */
 #define SIMD_STREAM(p, v) _mm256_stream_ps(p, v)
 #define SIMD_FENCE() _mm_sfence()
@@ -88,12 +91,32 @@ static inline __m256 simd_gathern(const float *p, int64_t stride, int n) {
     return _mm256_mask_i32gather_ps(_mm256_setzero_ps(), p, simd_iota_times(stride),
                                     _mm256_castsi256_ps(simd_lanes(n)), 4);
 }
+/* row[col .. col + 7], `fill` in the lanes outside columns [0, width): a
+ * masked load (which never touches the lanes masked off; cheap on Zen,
+ * unlike the masked store) instead of a padded copy of the row's edge. The
+ * address is formed as an integer: col may be negative. */
+static inline __m256 simd_load_within(const float *row, int64_t col, int64_t width, float fill) {
+    const __m256i c = _mm256_add_epi32(_mm256_set1_epi32((int32_t)col),
+                                       _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    const __m256i in = _mm256_andnot_si256(_mm256_cmpgt_epi32(_mm256_setzero_si256(), c),
+                                           _mm256_cmpgt_epi32(_mm256_set1_epi32((int32_t)width), c));
+    const float *p = (const float *)((uintptr_t)row + (uintptr_t)(col * (int64_t)sizeof(float)));
+    return _mm256_blendv_ps(_mm256_set1_ps(fill), _mm256_maskload_ps(p, in),
+                            _mm256_castsi256_ps(in));
+}
 #define SIMD_DEINTERLEAVE(lo, hi, even, odd) simd_deinterleave(lo, hi, even, odd)
 #define SIMD_RAW_TO_LANES(v) simd_raw_to_lanes(v)
 #define SIMD_UNORD(a, b) _mm256_cmp_ps(a, b, _CMP_UNORD_Q) /* a or b is NaN */
 #define SIMD_INTERLEAVE(even, odd, lo, hi) simd_interleave(even, odd, lo, hi)
 #define SIMD_LANES_TO_RAW(v) simd_raw_to_lanes(v) /* the permutation is its own inverse */
+#define SIMD_GT(a, b) _mm256_cmp_ps(a, b, _CMP_GT_OQ) /* ordered a > b */
+#define SIMD_LOAD_WITHIN(row, col, width, fill) simd_load_within(row, col, width, fill)
+/* Lanes [0, n) of v, `fill` in the others. */
+#define SIMD_FIRSTN(v, n, fill)                                                                    \
+    _mm256_blendv_ps(_mm256_set1_ps(fill), v, _mm256_castsi256_ps(simd_lanes(n)))
+#define SIMD_KEEP(m, v) _mm256_and_ps(m, v) /* m ? v : +0 per lane */
 #define SIMD_CMPEQ(a, b) _mm256_cmp_ps(a, b, _CMP_EQ_OQ)
+#define SIMD_BITS(m) _mm256_movemask_ps(m) /* lane i set: bit i */
 #define SIMD_ANY(m) (_mm256_movemask_ps(m) != 0) /* any lane set */
 #define SIMD_HSUM(v) simd_hsum(v)
 #define SIMD_EVENS(lo, hi) simd_evens(lo, hi)

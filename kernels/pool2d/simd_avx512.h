@@ -92,7 +92,22 @@ static inline __m512 simd_gathern(const float *p, int64_t stride, int n) {
 #define SIMD_UNORD(a, b) _mm512_cmp_ps_mask(a, b, _CMP_UNORD_Q) /* a or b is NaN */
 #define SIMD_INTERLEAVE(even, odd, lo, hi) simd_interleave(even, odd, lo, hi)
 #define SIMD_LANES_TO_RAW(v) (v)
+#define SIMD_GT(a, b) _mm512_cmp_ps_mask(a, b, _CMP_GT_OQ) /* ordered a > b */
+/* row[col .. col + 15], `fill` outside columns [0, width) (masked load;
+ * the address formed as an integer: col may be negative). */
+static inline __m512 simd_load_within(const float *row, int64_t col, int64_t width, float fill) {
+    const __m512i c = _mm512_add_epi32(_mm512_set1_epi32((int32_t)col), simd_iota_times(1));
+    const __mmask16 in = (__mmask16)(_mm512_cmpge_epi32_mask(c, _mm512_setzero_si512()) &
+                                     _mm512_cmplt_epi32_mask(c, _mm512_set1_epi32((int32_t)width)));
+    const float *p = (const float *)((uintptr_t)row + (uintptr_t)(col * (int64_t)sizeof(float)));
+    return _mm512_mask_loadu_ps(_mm512_set1_ps(fill), in, p);
+}
+#define SIMD_LOAD_WITHIN(row, col, width, fill) simd_load_within(row, col, width, fill)
+/* Lanes [0, n) of v, `fill` in the others. */
+#define SIMD_FIRSTN(v, n, fill) _mm512_mask_mov_ps(_mm512_set1_ps(fill), simd_lanes(n), v)
+#define SIMD_KEEP(m, v) _mm512_maskz_mov_ps(m, v) /* m ? v : +0 per lane */
 #define SIMD_CMPEQ(a, b) _mm512_cmp_ps_mask(a, b, _CMP_EQ_OQ)
+#define SIMD_BITS(m) ((int)(m)) /* lane i set: bit i */
 #define SIMD_ANY(m) ((m) != 0) /* any lane set */
 #define SIMD_EVENS(lo, hi) simd_evens(lo, hi)
 #define SIMD_INTERLEAVE_ZERO(v, lo, hi) simd_interleave_zero(v, lo, hi)

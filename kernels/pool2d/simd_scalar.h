@@ -45,7 +45,13 @@ typedef bool simd_mask;
 #define SIMD_UNORD(a, b) ((a) != (a) || (b) != (b))
 #define SIMD_INTERLEAVE(even, odd, lo, hi) (*(lo) = (even), *(hi) = (odd))
 #define SIMD_LANES_TO_RAW(v) (v)
+#define SIMD_GT(a, b) ((a) > (b))
+#define SIMD_LOAD_WITHIN(row, col, width, fill)                                                    \
+    ((col) >= 0 && (col) < (width) ? (row)[col] : (fill))
+#define SIMD_FIRSTN(v, n, fill) ((n) > 0 ? (v) : (fill))
+#define SIMD_KEEP(m, v) ((m) ? (v) : 0.0f)
 #define SIMD_CMPEQ(a, b) ((a) == (b))
+#define SIMD_BITS(m) ((int)(m))
 #define SIMD_ANY(m) (m)
 #define SIMD_INTERLEAVE_ZERO(v, lo, hi) (*(lo) = (v), *(hi) = 0.0f)
 #define SIMD_GATHERN(p, stride, n) ((void)(stride), (void)(n), *(p))

@@ -45,16 +45,6 @@ static inline __m256 kb_exp256(__m256 x) {
     return _mm256_mul_ps(p, _mm256_castsi256_ps(bits));
 }
 
-/* Lanes [0, count) of v to p, count in [0, 8): through a stack copy and
- * scalar stores. A vmaskmovps store is microcoded on AMD Zen (a dozen or more
- * cycles each), and short rows (the book's 10 classes) end in one per row
- * (10-class backward, 1 thread, Zen 3: 3.4-4.1 GB/s with it, 3.7-4.6 without). */
-static inline void kb_store_first(float *p, __m256 v, int64_t count) {
-    float lanes[8];
-    _mm256_storeu_ps(lanes, v);
-    for (int64_t i = 0; i < count; i++) p[i] = lanes[i];
-}
-
 static inline float kb_hmax256(__m256 v) {
     __m128 m = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
     m = _mm_max_ps(m, _mm_movehl_ps(m, m));
