@@ -183,12 +183,15 @@ static void row_bwd_apply(const float *x, const float *dy, float *dx, int64_t ro
     } while (0)
 
 static void col_sum(const float *x, int64_t rows, int64_t stride, int64_t width, float *acc) {
+    const bool fetch = kb_bn_from_memory(rows, stride, 2); /* x read, y written */
     const __m256i m = tail_mask(width % W ? width % W : W);
     for (int64_t j = 0; j < width; j += W) STORE(acc, j, m, _mm256_setzero_ps());
     int64_t n = 0;
     for (; n + 4 <= rows; n += 4) {
         const float *p0 = x + n * stride, *p1 = p0 + stride, *p2 = p1 + stride, *p3 = p2 + stride;
+        const int64_t ahead = !fetch ? 0 : rows - n - 4 < 4 ? rows - n - 4 : 4;
         for (int64_t j = 0; j < width; j += W) {
+            if ((j & 15) == 0) kb_bn_prefetch_rows(p0 + 4 * stride + j, stride, ahead);
             const __m256 s01 = _mm256_add_ps(LOAD(p0, j, m), LOAD(p1, j, m));
             const __m256 s23 = _mm256_add_ps(LOAD(p2, j, m), LOAD(p3, j, m));
             STORE(acc, j, m, _mm256_add_ps(LOAD(acc, j, m), _mm256_add_ps(s01, s23)));
@@ -232,14 +235,18 @@ static void col_apply(const float *x, float *y, int64_t rows, int64_t stride, in
     for (int64_t n = 0; n < rows; n++) {
         const float *p = x + n * stride;
         float *q = y + n * stride;
+        const int64_t ahead = stream && n + 1 < rows ? 1 : 0; /* stream: from memory */
         STORE_ROW(q, width, stream,
-                  _mm256_fmadd_ps(_mm256_sub_ps(LDV(p + i), LDV(mean + i)), LDV(a + i), LDV(b + i)));
+                  ((i & 15) == 0 ? kb_bn_prefetch_rows(p + stride + i, stride, ahead) : (void)0,
+                   _mm256_fmadd_ps(_mm256_sub_ps(LDV(p + i), LDV(mean + i)), LDV(a + i),
+                                   LDV(b + i))));
     }
     if (stream) _mm_sfence();
 }
 
 static void col_bwd_sums(const float *x, const float *dy, int64_t rows, int64_t stride,
                          int64_t width, const float *mean, float *sum_dy, float *sum_dy_xc) {
+    const bool fetch = kb_bn_from_memory(rows, stride, 3); /* x, dy read, dx written */
     const __m256i m = tail_mask(width % W ? width % W : W);
     for (int64_t j = 0; j < width; j += W) {
         STORE(sum_dy, j, m, _mm256_setzero_ps());
@@ -249,7 +256,12 @@ static void col_bwd_sums(const float *x, const float *dy, int64_t rows, int64_t 
     for (; n + 2 <= rows; n += 2) {
         const float *p0 = x + n * stride, *p1 = p0 + stride;
         const float *g0 = dy + n * stride, *g1 = g0 + stride;
+        const int64_t ahead = !fetch ? 0 : rows - n - 2 < 2 ? rows - n - 2 : 2;
         for (int64_t j = 0; j < width; j += W) {
+            if ((j & 15) == 0) {
+                kb_bn_prefetch_rows(p0 + 2 * stride + j, stride, ahead);
+                kb_bn_prefetch_rows(g0 + 2 * stride + j, stride, ahead);
+            }
             const __m256 mu = LOAD(mean, j, m);
             const __m256 dy0 = LOAD(g0, j, m), dy1 = LOAD(g1, j, m);
             const __m256 t = _mm256_fmadd_ps(dy1, _mm256_sub_ps(LOAD(p1, j, m), mu),

@@ -162,6 +162,7 @@ static void row_bwd_apply(const float *x, const float *dy, float *dx, int64_t ro
 /* Column path: rows are added four at a time into the per-feature
  * accumulators `acc` (L1-resident, at most KB_BN_MAX_BLOCK floats). */
 static void col_sum(const float *x, int64_t rows, int64_t stride, int64_t width, float *acc) {
+    const bool fetch = kb_bn_from_memory(rows, stride, 2); /* x read, y written */
     const __mmask16 m = tail_mask(width % W);
     for (int64_t j = 0; j < width; j += W) {
         const __mmask16 mj = j + W <= width ? (__mmask16)0xffff : m;
@@ -170,7 +171,9 @@ static void col_sum(const float *x, int64_t rows, int64_t stride, int64_t width,
     int64_t n = 0;
     for (; n + 4 <= rows; n += 4) {
         const float *p0 = x + n * stride, *p1 = p0 + stride, *p2 = p1 + stride, *p3 = p2 + stride;
+        const int64_t ahead = !fetch ? 0 : rows - n - 4 < 4 ? rows - n - 4 : 4;
         for (int64_t j = 0; j < width; j += W) {
+            kb_bn_prefetch_rows(p0 + 4 * stride + j, stride, ahead);
             const __mmask16 mj = j + W <= width ? (__mmask16)0xffff : m;
             const __m512 s01 = _mm512_add_ps(_mm512_maskz_loadu_ps(mj, p0 + j), _mm512_maskz_loadu_ps(mj, p1 + j));
             const __m512 s23 = _mm512_add_ps(_mm512_maskz_loadu_ps(mj, p2 + j), _mm512_maskz_loadu_ps(mj, p3 + j));
@@ -226,16 +229,19 @@ static void col_apply(const float *x, float *y, int64_t rows, int64_t stride, in
     for (int64_t n = 0; n < rows; n++) {
         const float *p = x + n * stride;
         float *q = y + n * stride;
+        const int64_t ahead = stream && n + 1 < rows ? 1 : 0; /* stream: from memory */
         STORE_ROW(q, width, stream,
-                  _mm512_fmadd_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, p + i),
+                  (kb_bn_prefetch_rows(p + stride + i, stride, ahead),
+                   _mm512_fmadd_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, p + i),
                                                 _mm512_maskz_loadu_ps(m, mean + i)),
-                                  _mm512_maskz_loadu_ps(m, a + i), _mm512_maskz_loadu_ps(m, b + i)));
+                                  _mm512_maskz_loadu_ps(m, a + i), _mm512_maskz_loadu_ps(m, b + i))));
     }
     if (stream) _mm_sfence();
 }
 
 static void col_bwd_sums(const float *x, const float *dy, int64_t rows, int64_t stride,
                          int64_t width, const float *mean, float *sum_dy, float *sum_dy_xc) {
+    const bool fetch = kb_bn_from_memory(rows, stride, 3); /* x, dy read, dx written */
     const __mmask16 m = tail_mask(width % W);
     for (int64_t j = 0; j < width; j += W) {
         const __mmask16 mj = j + W <= width ? (__mmask16)0xffff : m;
@@ -246,7 +252,10 @@ static void col_bwd_sums(const float *x, const float *dy, int64_t rows, int64_t 
     for (; n + 2 <= rows; n += 2) {
         const float *p0 = x + n * stride, *p1 = p0 + stride;
         const float *g0 = dy + n * stride, *g1 = g0 + stride;
+        const int64_t ahead = !fetch ? 0 : rows - n - 2 < 2 ? rows - n - 2 : 2;
         for (int64_t j = 0; j < width; j += W) {
+            kb_bn_prefetch_rows(p0 + 2 * stride + j, stride, ahead);
+            kb_bn_prefetch_rows(g0 + 2 * stride + j, stride, ahead);
             const __mmask16 mj = j + W <= width ? (__mmask16)0xffff : m;
             const __m512 mu = _mm512_maskz_loadu_ps(mj, mean + j);
             const __m512 dy0 = _mm512_maskz_loadu_ps(mj, g0 + j), dy1 = _mm512_maskz_loadu_ps(mj, g1 + j);
