@@ -13,8 +13,8 @@
  * a 16-, 8- and 4-byte store cascade. A vmaskmovps store is microcoded on
  * AMD Zen (a dozen or more cycles each); short rows end in one per row (the
  * book's 10-class softmax backward, 1 thread, Zen 3: 3.4-4.1 GB/s with it,
- * 3.7-4.6 without; the 3x3 stride-2 max pool backward spent a sixth of its
- * time in the masked stores of its edge copies). */
+ * 3.7-4.6 without; on Zen 4 the 3x3 stride-2 max pool backward spent a
+ * sixth of its time in the masked stores of its edge copies). */
 static inline void kb_store_first(float *p, __m256 v, int64_t count) {
     if (count >= 8) {
         _mm256_storeu_ps(p, v);

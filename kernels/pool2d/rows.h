@@ -7,8 +7,12 @@
  * consecutive outputs are a plain load for stride 1, a load pair split into
  * even and odd lanes for stride 2 (two taps per pair), and a gather
  * otherwise. Vertical clipping is a shorter row range; windows hanging over
- * the left or right edge read padded copies ("edge rows" in fwd, a padded
- * plane in max bwd), so no output takes a scalar path.
+ * the left or right edge read the row through masked loads (stride 2
+ * across: the fill value outside the input) or padded copies ("edge rows"
+ * in fwd, a padded plane in the scatter form of max bwd), so no output
+ * takes a scalar path, except in the gathered max bwd: lanes with a NaN or
+ * a -inf maximum at the edge (a tie with the padding) are redone one by
+ * one.
  *
  *   fwd       separable (see "forward"): each input row reduced over kw
  *             once into a ring of H rows, each output row reduces kh of
@@ -24,7 +28,8 @@
  *   bwd max   2-wide stride-2 windows tiling the input (2x2 s2): diff_src
  *             rows written once from routing masks; other windows at stride
  *             2 across (3x3 s2 p1): gathered, each output's first-maximum
- *             tap number per lane, then each diff_src row written once as
+ *             tap number per lane (an ordered greater-than per tap, exact
+ *             without NaN), then each diff_src row written once as
  *             the sum of the gradients routed to it, in naive's order;
  *             otherwise the first maximum's plane offset per lane
  *             (kb_pool_max_replaces as compare-and-blend), its gradient
@@ -186,22 +191,24 @@ static inline fwd_edges fwd_edges_of(const kb_pool2d_shape *s) {
     return e;
 }
 
-/* Per-thread floats of the forward pass: the ring of kh H rows, for avg the
- * reciprocal divisors (kh rows: one per count of rows inside), and the two
- * edge rows. Global averages (along_window) need none. */
 /* Stride 2 across reads the edge chunks through masked loads (the fill
  * value outside the input) instead of edge rows: no copy per input row
- * (3x3 stride-2 pad-1 max from L2, 1 thread: 29.8 -> 26.8 us). */
+ * (3x3 stride-2 pad-1 max from L2, 1 thread, Zen 4: 29.0 -> 26.9 us). */
 static inline bool fwd_edges_masked(const kb_pool2d_shape *s) {
     return s->stride_w == 2;
 }
 
+/* Per-thread floats of the forward pass: the ring of kh H rows, for avg the
+ * reciprocal divisors (kh rows: one per count of rows inside), and the two
+ * edge rows (none when fwd_edges_masked). Global averages (along_window)
+ * need none. */
 static inline size_t fwd_thread_floats(const kb_pool2d_shape *s) {
     if (along_window(s)) return 0;
     const fwd_edges e = fwd_edges_of(s);
     const int64_t ring = s->kernel_h * hrow_floats(s);
     const int64_t inv = s->algorithm == KB_POOL_MAX ? 0 : s->kernel_h * hrow_floats(s);
-    const int64_t edges = fwd_edges_masked(s) ? 0 : (e.left + 15) / 16 * 16 + (e.right + 15) / 16 * 16;
+    const int64_t edges =
+        fwd_edges_masked(s) ? 0 : (e.left + 15) / 16 * 16 + (e.right + 15) / 16 * 16;
     return (size_t)(ring + inv + edges);
 }
 
@@ -826,7 +833,7 @@ static inline size_t bwd_gmax_thread_floats(const kb_pool2d_shape *s) {
  * the lanes whose window holds a NaN: the compare is an ordered
  * greater-than (one compare a tap instead of kb_pool_max_replaces' three
  * operations), exact only without NaN, so the caller redoes those lanes.
- * Measured on Zen 3 (the taps alone of mb1ic32ih56, 1 thread): the maximum
+ * Measured on Zen 4 (the taps alone of mb1ic32ih56, 1 thread): the maximum
  * as a max instead of a blend, 48 -> 43 us (blends and compares share
  * ports); tried and dropped: NaN found by a sum of the window, 43 -> 55 us;
  * a NaN check of the whole plane first and no tracking here, slower too
@@ -898,7 +905,8 @@ ROWS_INLINE void gmax_out_row(const kb_pool2d_shape *s, const fwd_edges *e, cons
     int64_t h0, h1;
     kb_pool_window(oh, stride_h, s->pad_top, kernel_h, s->in_height, &h0, &h1);
     if (h0 == h1) { /* every window of the row lies in the padding */
-        for (int64_t ow = 0; ow < out_width; ow += SIMD_WIDTH) SIMD_STORE(trow + ow, SIMD_SET1(-1.0f));
+        for (int64_t ow = 0; ow < out_width; ow += SIMD_WIDTH)
+            SIMD_STORE(trow + ow, SIMD_SET1(-1.0f));
         return;
     }
     const int64_t rows = h1 - h0 == kernel_h ? kernel_h : h1 - h0;

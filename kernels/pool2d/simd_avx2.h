@@ -98,8 +98,9 @@ static inline __m256 simd_gathern(const float *p, int64_t stride, int n) {
 static inline __m256 simd_load_within(const float *row, int64_t col, int64_t width, float fill) {
     const __m256i c = _mm256_add_epi32(_mm256_set1_epi32((int32_t)col),
                                        _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
-    const __m256i in = _mm256_andnot_si256(_mm256_cmpgt_epi32(_mm256_setzero_si256(), c),
-                                           _mm256_cmpgt_epi32(_mm256_set1_epi32((int32_t)width), c));
+    const __m256i below = _mm256_cmpgt_epi32(_mm256_setzero_si256(), c);
+    const __m256i before_end = _mm256_cmpgt_epi32(_mm256_set1_epi32((int32_t)width), c);
+    const __m256i in = _mm256_andnot_si256(below, before_end);
     const float *p = (const float *)((uintptr_t)row + (uintptr_t)(col * (int64_t)sizeof(float)));
     return _mm256_blendv_ps(_mm256_set1_ps(fill), _mm256_maskload_ps(p, in),
                             _mm256_castsi256_ps(in));
