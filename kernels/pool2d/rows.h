@@ -41,8 +41,14 @@
  *             (each share over its kw taps), then added to the kh input
  *             rows the windows cover, in a zeroed plane that stays in cache.
  * Outputs larger than the L3 together with the inputs are written with
- * non-temporal stores where they are written whole (fwd, the tiled and
- * gathered bwd paths).
+ * non-temporal stores where whole rows are written with whole aligned
+ * vectors: fwd rows whose width is a multiple of the vector, and the tiled
+ * bwd path. Not where a row ends in a partial vector (a plain store into a
+ * line being written non-temporally stalls both: AVX-512 2x2 stride-2
+ * forward of 56-wide rows, Zen 4, 3.4-3.9x slower streamed), nor in the
+ * gathered bwd paths (measured on Zen 4, DRAM: 3x3 stride-2 max 1.5x faster
+ * with AVX-512 and the same with AVX2 without them; avg 3x3 stride 1 2.2x
+ * faster at 2 threads and the same at 1).
  *
  * Threads: forward over (plane, band of output rows) items (whole planes
  * when there are enough), backward over planes (overlapping windows of one
@@ -414,7 +420,7 @@ ROWS_INLINE void fwd_rows(const kb_pool2d_shape *s, const fwd_edges *e, const fl
                      stride_w, kernel_w);
         if (h1 > next) next = h1;
         const float *row_inv = max ? NULL : inv + (h1 - h0 - 1) * hf;
-        const bool row_stream = stream && SIMD_ALIGNED(out);
+        const bool row_stream = stream && SIMD_ALIGNED(out) && out_width % SIMD_WIDTH == 0;
         const bool spill = (oh1 - 1 - oh) * out_width >= SIMD_WIDTH; /* rows of this band */
         if (h1 - h0 == kernel_h) /* the interior: a constant row count */
             fwd_vrow(out_width, ring, hf, kernel_h, h0 % kernel_h, kernel_h, row_inv, out, max,
@@ -448,7 +454,7 @@ ROWS_INLINE void fwd_rows_2x2(const kb_pool2d_shape *s, const float *plane, floa
     for (int64_t oh = oh0; oh < oh1; oh++) {
         const float *r0 = plane + 2 * oh * in_width, *r1 = r0 + in_width;
         float *out = dst_plane + oh * out_width;
-        const bool row_stream = stream && SIMD_ALIGNED(out);
+        const bool row_stream = stream && SIMD_ALIGNED(out) && out_width % SIMD_WIDTH == 0;
         for (int64_t ow = 0;; ow += SIMD_WIDTH) {
             if (ow + SIMD_WIDTH > out_width) ow = out_width - SIMD_WIDTH; /* partial: overlap */
             const float *p0 = r0 + 2 * ow, *p1 = r1 + 2 * ow;
@@ -800,8 +806,8 @@ static inline bool bwd_stream(const kb_pool2d_shape *s) {
  * order (kb_pool2d_bwd_one over outputs row-major, as naive runs it); the +0
  * terms in between change no bit (a sum from +0 is never -0), so the result
  * is naive's bit for bit (the checker's reference sums in double). Each
- * diff_src row is stored once with whole vectors, non-temporal when the
- * tensors exceed the L3 (bwd_stream). */
+ * diff_src row is stored once with whole vectors (plain stores: see the top
+ * of this file). */
 /* The most output rows covering one input row, ceil(kh / sh), that the
  * gather takes (per-row pointer arrays); taller ones take the scatter. */
 #define GMAX_MAX_COVER 64
@@ -966,7 +972,7 @@ ROWS_INLINE bool covering_rows(const kb_pool2d_shape *s, int64_t ih, int64_t ker
  * numbers r kw + q from first_tap[k]. */
 ROWS_INLINE void gmax_gather_row(const float *const *t, const float *const *g,
                                  const int64_t *first_tap, float *d, int64_t in_width, int64_t pl,
-                                 bool row_stream, int64_t cover, int64_t kernel_w) {
+                                 int64_t cover, int64_t kernel_w) {
     for (int64_t iw = 0; iw < in_width; iw += 2 * SIMD_WIDTH) {
         simd_vec even = SIMD_ZERO(), odd = SIMD_ZERO();
         for (int64_t k = 0; k < cover; k++) {
@@ -987,10 +993,7 @@ ROWS_INLINE void gmax_gather_row(const float *const *t, const float *const *g,
         simd_vec lo, hi;
         SIMD_INTERLEAVE(SIMD_LANES_TO_RAW(even), SIMD_LANES_TO_RAW(odd), &lo, &hi);
         const int64_t rest = in_width - iw;
-        if (rest >= 2 * SIMD_WIDTH && row_stream) {
-            SIMD_STREAM(d + iw, lo);
-            SIMD_STREAM(d + iw + SIMD_WIDTH, hi);
-        } else if (rest >= 2 * SIMD_WIDTH) {
+        if (rest >= 2 * SIMD_WIDTH) {
             SIMD_STORE(d + iw, lo);
             SIMD_STORE(d + iw + SIMD_WIDTH, hi);
         } else {
@@ -1008,7 +1011,7 @@ ROWS_INLINE void gmax_gather_row(const float *const *t, const float *const *g,
  * can be: it fixes which column taps feed even and which odd input columns
  * and the offsets the gather loads at. */
 ROWS_INLINE void bwd_max_gather_plane(const kb_pool2d_shape *s, const float *plane,
-                                      const float *grad, float *diff, float *ring, bool stream,
+                                      const float *grad, float *diff, float *ring,
                                       int64_t kernel_w, int64_t kernel_h, int64_t stride_h,
                                       int64_t pl) {
     const fwd_edges e = fwd_edges_of(s);
@@ -1027,7 +1030,6 @@ ROWS_INLINE void bwd_max_gather_plane(const kb_pool2d_shape *s, const float *pla
             gmax_out_row(s, &e, plane, grad, oh, trows + oh % kernel_h * rf,
                          grows + oh % kernel_h * rf, kernel_w, kernel_h, stride_h);
         if (b + 1 > next) next = b + 1;
-        const bool row_stream = stream && SIMD_ALIGNED(d);
         const float *t[GMAX_MAX_COVER], *g[GMAX_MAX_COVER];
         int64_t first_tap[GMAX_MAX_COVER];
         const int64_t cover = b - a + 1;
@@ -1038,11 +1040,11 @@ ROWS_INLINE void bwd_max_gather_plane(const kb_pool2d_shape *s, const float *pla
             first_tap[k] = (ih - (oh * stride_h - pad_top)) * kernel_w; /* row r: r kw */
         }
         if (cover == 1)
-            gmax_gather_row(t, g, first_tap, d, in_width, pl, row_stream, 1, kernel_w);
+            gmax_gather_row(t, g, first_tap, d, in_width, pl, 1, kernel_w);
         else if (cover == 2)
-            gmax_gather_row(t, g, first_tap, d, in_width, pl, row_stream, 2, kernel_w);
+            gmax_gather_row(t, g, first_tap, d, in_width, pl, 2, kernel_w);
         else
-            gmax_gather_row(t, g, first_tap, d, in_width, pl, row_stream, cover, kernel_w);
+            gmax_gather_row(t, g, first_tap, d, in_width, pl, cover, kernel_w);
     }
 }
 
@@ -1172,8 +1174,8 @@ ROWS_INLINE void bwd_avg_row(const kb_pool2d_shape *s, const float *grad, float 
  * rows of the output rows covering it (V), then column iw sums V at
  * iw + pad_left - q for the kw taps q, from a copy of V with zeros around
  * it. Every diff_src row is written once, with whole-vector stores (no
- * zeroing, no read-modify-write), non-temporal when the tensors exceed the
- * L3. The order of the additions differs from the reference's; the bound
+ * zeroing, no read-modify-write; plain stores: see the top of this file).
+ * The order of the additions differs from the reference's; the bound
  * counts terms, not their order. */
 static inline bool bwd_avg_gathered(const kb_pool2d_shape *s) {
     return s->algorithm != KB_POOL_MAX && s->stride_w == 1;
@@ -1190,7 +1192,7 @@ static inline size_t bwd_gather_thread_floats(const kb_pool2d_shape *s) {
 }
 
 ROWS_INLINE void bwd_avg_gather_plane(const kb_pool2d_shape *s, const float *grad, float *diff,
-                                      float *ring, const float *inv, float *vrow, bool stream,
+                                      float *ring, const float *inv, float *vrow,
                                       int64_t kernel_h, int64_t kernel_w, int64_t stride_h) {
     const int64_t hf = hrow_floats(s), out_width = s->out_width, in_width = s->in_width;
     const int64_t pad_top = s->pad_top;
@@ -1227,15 +1229,11 @@ ROWS_INLINE void bwd_avg_gather_plane(const kb_pool2d_shape *s, const float *gra
         }
         /* diff_src row: the kw taps of V ending at iw + pad_left. */
         const float *base = v + s->pad_left;
-        const bool row_stream = stream && SIMD_ALIGNED(d);
         int64_t iw = 0;
         for (; iw + SIMD_WIDTH <= in_width; iw += SIMD_WIDTH) {
             simd_vec acc = SIMD_LOAD(base + iw);
             for (int64_t q = 1; q < kernel_w; q++) acc = SIMD_ADD(acc, SIMD_LOAD(base + iw - q));
-            if (row_stream)
-                SIMD_STREAM(d + iw, acc);
-            else
-                SIMD_STORE(d + iw, acc);
+            SIMD_STORE(d + iw, acc);
         }
         if (iw < in_width) {
             simd_vec acc = SIMD_LOAD(base + iw);
@@ -1277,7 +1275,7 @@ static inline kb_status rows_bwd_run(const kb_problem *problem, const kb_args *a
     const size_t thread_floats = bwd_thread_floats(s);
     const bool tiled = bwd_max_tiled(s), gathered = bwd_avg_gathered(s);
     const bool gmax = bwd_max_gathered(s);
-    const bool stream = (tiled || gathered || gmax) && bwd_stream(s);
+    const bool stream = tiled && bwd_stream(s);
     assert(diff_dst && diff_src && (src || !max) && ctx->threads >= 1);
     assert(workspace || thread_floats == 0);
     int64_t ow_first, ow_end;
@@ -1318,18 +1316,18 @@ static inline kb_status rows_bwd_run(const kb_problem *problem, const kb_args *a
             }
             if (gathered) { /* 3x3 stride 1 as constants: the tap loops unroll */
                 if (s->kernel_h == 3 && s->kernel_w == 3 && s->stride_h == 1)
-                    bwd_avg_gather_plane(s, grad, diff, ring, inv, vrow, stream, 3, 3, 1);
+                    bwd_avg_gather_plane(s, grad, diff, ring, inv, vrow, 3, 3, 1);
                 else
-                    bwd_avg_gather_plane(s, grad, diff, ring, inv, vrow, stream, s->kernel_h,
+                    bwd_avg_gather_plane(s, grad, diff, ring, inv, vrow, s->kernel_h,
                                          s->kernel_w, s->stride_h);
                 continue;
             }
             if (gmax) { /* 3x3 pad 1 (ResNet's) as constants: the tap loops unroll */
                 const float *plane = src + p * in_plane;
                 if (s->kernel_h == 3 && s->kernel_w == 3 && s->stride_h == 2 && s->pad_left == 1)
-                    bwd_max_gather_plane(s, plane, grad, diff, gring, stream, 3, 3, 2, 1);
+                    bwd_max_gather_plane(s, plane, grad, diff, gring, 3, 3, 2, 1);
                 else
-                    bwd_max_gather_plane(s, plane, grad, diff, gring, stream, s->kernel_w,
+                    bwd_max_gather_plane(s, plane, grad, diff, gring, s->kernel_w,
                                          s->kernel_h, s->stride_h, s->pad_left);
                 continue;
             }
