@@ -233,8 +233,9 @@ static void col_apply(const float *x, float *y, int64_t rows, int64_t stride, in
         STORE_ROW(q, width, stream,
                   (kb_bn_prefetch_rows(p + stride + i, stride, ahead),
                    _mm512_fmadd_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, p + i),
-                                                _mm512_maskz_loadu_ps(m, mean + i)),
-                                  _mm512_maskz_loadu_ps(m, a + i), _mm512_maskz_loadu_ps(m, b + i))));
+                                                 _mm512_maskz_loadu_ps(m, mean + i)),
+                                   _mm512_maskz_loadu_ps(m, a + i),
+                                   _mm512_maskz_loadu_ps(m, b + i))));
     }
     if (stream) _mm_sfence();
 }
