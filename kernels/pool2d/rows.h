@@ -200,8 +200,8 @@ static inline fwd_edges fwd_edges_of(const kb_pool2d_shape *s) {
 /* Stride 2 across reads the edge chunks through masked loads (the fill
  * value outside the input) instead of edge rows: no copy per input row
  * (3x3 stride-2 pad-1 max from L2, 1 thread, Zen 4: 29.0 -> 26.9 us). */
-static inline bool fwd_edges_masked(const kb_pool2d_shape *s) {
-    return s->stride_w == 2;
+static inline bool fwd_edges_masked(int64_t stride_w) {
+    return stride_w == 2;
 }
 
 /* Per-thread floats of the forward pass: the ring of kh H rows, for avg the
@@ -214,7 +214,7 @@ static inline size_t fwd_thread_floats(const kb_pool2d_shape *s) {
     const int64_t ring = s->kernel_h * hrow_floats(s);
     const int64_t inv = s->algorithm == KB_POOL_MAX ? 0 : s->kernel_h * hrow_floats(s);
     const int64_t edges =
-        fwd_edges_masked(s) ? 0 : (e.left + 15) / 16 * 16 + (e.right + 15) / 16 * 16;
+        fwd_edges_masked(s->stride_w) ? 0 : (e.left + 15) / 16 * 16 + (e.right + 15) / 16 * 16;
     return (size_t)(ring + inv + edges);
 }
 
@@ -304,7 +304,7 @@ ROWS_INLINE void fwd_hrow(const kb_pool2d_shape *s, const fwd_edges *e, const fl
     /* The edge rows are written first and read after the interior: by then
      * their stores have left the store queue, so the unaligned loads that
      * straddle two of them need no store forwarding (which would stall). */
-    const bool masked = stride_w == 2; /* fwd_edges_masked */
+    const bool masked = fwd_edges_masked(stride_w); /* stride_w: the caller's constant */
     if (e->lo > 0 && !masked) fwd_copy_edge(row, in_width, -s->pad_left, e->left, left);
     if (e->hi < e->chunks && !masked) fwd_copy_edge(row, in_width, e->right_col, e->right, right);
     const float *in = row + e->lo * step - s->pad_left;
@@ -543,7 +543,7 @@ static inline kb_status rows_fwd_run(const kb_problem *problem, const kb_args *a
         float *ring =
             along ? NULL : (float *)workspace + (size_t)omp_get_thread_num() * thread_floats;
         float *inv = along || max ? NULL : ring + s->kernel_h * hf;
-        const bool edge_rows = !along && !fwd_edges_masked(s);
+        const bool edge_rows = !along && !fwd_edges_masked(s->stride_w);
         float *left = edge_rows ? ring + (max ? 1 : 2) * s->kernel_h * hf : NULL;
         float *right = edge_rows ? left + (edges.left + 15) / 16 * 16 : NULL;
         if (inv) fill_reciprocals(s, inv);
@@ -927,10 +927,8 @@ ROWS_INLINE void gmax_out_row(const kb_pool2d_shape *s, const fwd_edges *e, cons
             tap = gmax_taps(row, col, in_width, false, kernel_h, 0, kernel_w, &best);
         else if (full)
             tap = gmax_taps(row, col, in_width, true, kernel_h, 0, kernel_w, &best);
-        else if (!edge)
-            tap = gmax_taps(row, col, in_width, false, rows, r0, kernel_w, &best);
-        else
-            tap = gmax_taps(row, col, in_width, true, rows, r0, kernel_w, &best);
+        else /* the top and bottom rows of the plane */
+            tap = gmax_taps(row, col, in_width, edge, rows, r0, kernel_w, &best);
         const int n = out_width - ow < SIMD_WIDTH ? (int)(out_width - ow) : SIMD_WIDTH;
         /* Redone one by one: lanes with a NaN, and in edge chunks lanes whose
          * maximum is -inf (a tie with the padding). */
