@@ -71,6 +71,7 @@ static const char *const shapes[] = {
     ALL_ALGORITHMS("mb1ic2ih13iw45kh2kw3sh4sw2ph1pw1"),  /* sh > kh: uncovered rows */
     ALL_ALGORITHMS("mb1ic2ih7iw9kh3kw5sh2sw2ph2pw3"),    /* narrow: edge chunks only */
     ALL_ALGORITHMS("mb2ic3ih32iw32kh3kw3sh2sw2ph1pw1"),  /* whole 16-column chunks */
+    ALL_ALGORITHMS("mb1ic2ih9iw56kh3kw3sh2sw2ph1pw1"),   /* ResNet's on 56: ow 28 */
 };
 
 /* Calls touching over 32 MiB: streaming stores (core/stream.h) in the

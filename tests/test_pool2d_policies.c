@@ -262,6 +262,7 @@ int main(void) {
         "max_mb1ic2ih8iw32kh2kw2sh2sw2", /* fwd: 2x2 both rows at once */
         "max_mb1ic2ih11iw45kh3kw5sh2sw2ph2pw2", /* gathered max bwd, even pad */
         "max_mb1ic2ih9iw35kh3kw3sh2sw2ph1pw1",  /* gathered max bwd, tails */
+        "max_mb1ic2ih9iw70kh3kw3sh2sw2ph1pw1",  /* fwd: plain 3-wide stride-2 chunks */
     };
     const kb_direction directions[] = {KB_DIR_FWD, KB_DIR_BWD};
     for (size_t i = 0; i < sizeof nan_shapes / sizeof nan_shapes[0]; i++)
@@ -279,6 +280,7 @@ int main(void) {
     tied_inputs("max_mb1ic2ih9iw35kh3kw3sh2sw2ph1pw1", 0.0f);
     tied_inputs("max_mb1ic2ih9iw35kh3kw3sh2sw2ph1pw1", -INFINITY);
     tied_inputs("max_mb1ic2ih7iw9kh3kw5sh2sw2ph2pw3", -INFINITY);
+    tied_inputs("max_mb1ic2ih9iw70kh3kw3sh2sw2ph1pw1", -INFINITY); /* fwd: padding tap */
     {
         kb_case c;
         if (make_case(&c, "max_mb1ic2ih8iw40kh3kw3sh2sw2ph1pw1", KB_DIR_FWD)) {

@@ -8,8 +8,10 @@
  * even and odd lanes for stride 2 (two taps per pair), and a gather
  * otherwise. Vertical clipping is a shorter row range; windows hanging over
  * the left or right edge read the row through masked loads (stride 2
- * across: the fill value outside the input) or padded copies ("edge rows"
- * in fwd, a padded plane in the scatter form of max bwd), so no output
+ * across: the fill value outside the input; ResNet's 3x3 stride-2 pad-1
+ * windows need none on rows where only the left padding column is read:
+ * fwd_plain_3s2) or padded copies ("edge rows" in fwd, a padded plane in
+ * the scatter form of max bwd), so no output
  * takes a scalar path, except in the gathered max bwd: lanes with a NaN or
  * a -inf maximum at the edge (a tie with the padding) are redone one by
  * one.
@@ -179,7 +181,19 @@ typedef struct {
     int64_t chunks, lo, hi;    /* chunk ranges: [0, lo) left, [lo, hi) in place, [hi, chunks) */
     int64_t left, right;       /* floats of each edge row (right: 0 when lo >= hi) */
     int64_t right_col;         /* input column of the right edge row's index 0 */
+    bool plain_3s2;            /* every chunk from plain loads (fwd_plain_3s2) */
 } fwd_edges;
+
+/* Windows 3 wide at stride 2 with one padding column on the left (ResNet's
+ * 3x3 stride-2 pad-1 max pool) on rows at least two vectors wide whose last
+ * window ends inside the row: the forward takes every chunk with plain
+ * loads (fwd_hchunk_3s2). The masked loads of the edge chunks build their
+ * masks per load, and a 56-wide row at 16 lanes has no other chunk (3x3
+ * stride-2 max from L2, 1 thread, Zen 4: see fwd_hchunk_3s2). */
+static inline bool fwd_plain_3s2(const kb_pool2d_shape *s) {
+    return s->stride_w == 2 && s->kernel_w == 3 && s->pad_left == 1 && s->out_width >= SIMD_WIDTH &&
+           s->in_width >= 2 * SIMD_WIDTH && 2 * s->out_width <= s->in_width;
+}
 
 static inline fwd_edges fwd_edges_of(const kb_pool2d_shape *s) {
     fwd_edges e;
@@ -194,6 +208,7 @@ static inline fwd_edges fwd_edges_of(const kb_pool2d_shape *s) {
     e.left = e.lo * step + reach;
     e.right = e.hi < e.chunks ? (e.chunks - e.hi) * step + reach : 0;
     e.right_col = e.hi * step - s->pad_left;
+    e.plain_3s2 = fwd_plain_3s2(s);
     return e;
 }
 
@@ -293,6 +308,43 @@ ROWS_INLINE simd_vec fwd_hchunk(const float *p, bool max, int64_t stride_w, int6
     return fwd_hchunk_at(p, 0, 0, false, max, stride_w, kernel_w);
 }
 
+/* Taps 0, 1 and 2 (columns 2j - 1, 2j, 2j + 1) of outputs j0 .. j0 + W - 1
+ * of a fwd_plain_3s2 row, in SIMD_DEINTERLEAVE order, from plain loads: the
+ * even and odd lanes of the pair loaded from column 2 j0 - 1, and the odd
+ * lanes of the pair one column on, which ends at column 2j + 1 (the
+ * even-lane pair two columns on would read one column past a last window
+ * that ends the row). Chunk 0 loads from column 0 instead: taps 1 and 2 are
+ * its even and odd lanes, tap 0 the odd lanes moved up one lane, `fill` (the
+ * padding) into lane 0. */
+ROWS_INLINE void taps_3s2(const float *row, int64_t j0, float fill, simd_vec *t0, simd_vec *t1,
+                          simd_vec *t2) {
+    if (j0 == 0) {
+        SIMD_DEINTERLEAVE(SIMD_LOAD(row), SIMD_LOAD(row + SIMD_WIDTH), t1, t2);
+        *t0 = SIMD_RAW_SHIFT_UP1(*t2, fill);
+    } else {
+        const float *p = row + 2 * j0 - 1;
+        simd_vec unused;
+        SIMD_DEINTERLEAVE(SIMD_LOAD(p), SIMD_LOAD(p + SIMD_WIDTH), t0, t1);
+        SIMD_DEINTERLEAVE(SIMD_LOAD(p + 1), SIMD_LOAD(p + 1 + SIMD_WIDTH), &unused, t2);
+        (void)unused;
+    }
+}
+
+/* One H vector of a fwd_plain_3s2 row (outputs j0 .. j0 + W - 1, lane
+ * order), the taps reduced in fwd_hchunk_at's order: bit for bit its
+ * result. 3x3 stride-2 max from L2 (mb1ic32ih56), 1 thread, Zen 4, with the
+ * aligned H stores of fwd_hrow: AVX-512 27.4 -> 16.9 us, AVX2 27.1 -> 22.1
+ * (min of 1000 calls); from DRAM (mb32ic64ih112), AVX2 6.2 -> 5.0 ms (min of
+ * 20). */
+ROWS_INLINE simd_vec fwd_hchunk_3s2(const float *row, int64_t j0, bool max) {
+    simd_vec t0, t1, t2;
+    taps_3s2(row, j0, max ? -INFINITY : 0.0f, &t0, &t1, &t2);
+    if (!max) return SIMD_RAW_TO_LANES(SIMD_ADD(SIMD_ADD(t0, t1), t2));
+    const simd_vec acc = SIMD_MAX(t2, SIMD_MAX(t1, t0));
+    const simd_mask nan = SIMD_MASK_OR(SIMD_UNORD(t0, t1), SIMD_ISNAN(t2));
+    return SIMD_RAW_TO_LANES(SIMD_SELECT(nan, acc, SIMD_NAN()));
+}
+
 /* H row of input row `row`: h[ow] = max (sum) over taps q of input column
  * ow * stride_w - pad_left + q, whole vectors (lanes past the output width
  * are unused); chunks outside [e->lo, e->hi) from the edge rows, which this
@@ -304,6 +356,21 @@ ROWS_INLINE void fwd_hrow(const kb_pool2d_shape *s, const fwd_edges *e, const fl
     /* The edge rows are written first and read after the interior: by then
      * their stores have left the store queue, so the unaligned loads that
      * straddle two of them need no store forwarding (which would stall). */
+    if (stride_w == 2 && kernel_w == 3 && e->plain_3s2) {
+        /* The last chunk is computed as the row's last SIMD_WIDTH outputs
+         * and moved down to its aligned place: every H vector is stored
+         * where fwd_vrow loads it (a load spanning two stores is not
+         * forwarded from them and waits for both to retire: an overlapping
+         * store of the last chunk made the forward 1.3x slower). */
+        const int64_t out_width = s->out_width, last = (out_width - 1) / SIMD_WIDTH * SIMD_WIDTH;
+        for (int64_t j0 = 0; j0 < last; j0 += SIMD_WIDTH) {
+            __builtin_prefetch(row + 2 * j0 + FWD_PREFETCH_FLOATS);
+            SIMD_STORE(h + j0, fwd_hchunk_3s2(row, j0, max));
+        }
+        const int64_t from = out_width - SIMD_WIDTH;
+        SIMD_STORE(h + last, SIMD_LANES_FROM(fwd_hchunk_3s2(row, from, max), last - from));
+        return;
+    }
     const bool masked = fwd_edges_masked(stride_w); /* stride_w: the caller's constant */
     if (e->lo > 0 && !masked) fwd_copy_edge(row, in_width, -s->pad_left, e->left, left);
     if (e->hi < e->chunks && !masked) fwd_copy_edge(row, in_width, e->right_col, e->right, right);
@@ -422,12 +489,13 @@ ROWS_INLINE void fwd_rows(const kb_pool2d_shape *s, const fwd_edges *e, const fl
         const float *row_inv = max ? NULL : inv + (h1 - h0 - 1) * hf;
         const bool row_stream = stream && SIMD_ALIGNED(out) && out_width % SIMD_WIDTH == 0;
         const bool spill = (oh1 - 1 - oh) * out_width >= SIMD_WIDTH; /* rows of this band */
+        const bool raw = stride_w == 2 && !e->plain_3s2; /* the H rows' lane order */
         if (h1 - h0 == kernel_h) /* the interior: a constant row count */
-            fwd_vrow(out_width, ring, hf, kernel_h, h0 % kernel_h, kernel_h, row_inv, out, max,
-                     stride_w == 2, row_stream, spill);
+            fwd_vrow(out_width, ring, hf, kernel_h, h0 % kernel_h, kernel_h, row_inv, out, max, raw,
+                     row_stream, spill);
         else
-            fwd_vrow(out_width, ring, hf, kernel_h, h0 % kernel_h, h1 - h0, row_inv, out, max,
-                     stride_w == 2, row_stream, spill);
+            fwd_vrow(out_width, ring, hf, kernel_h, h0 % kernel_h, h1 - h0, row_inv, out, max, raw,
+                     row_stream, spill);
     }
 }
 
@@ -835,7 +903,9 @@ static inline size_t bwd_gmax_thread_floats(const kb_pool2d_shape *s) {
  * of `rows` input rows in_width apart, `col` the first column of the
  * chunk's windows, `r0` the number of the first row in the unclipped
  * window; `edge`: the chunk reads columns outside the input, through
- * masked loads that give -inf there. Its first maximum in `*best`, NaN in
+ * masked loads that give -inf there; `plain`: a fwd_plain_3s2 row, read by
+ * taps_3s2 (col = 2 j0 - 1; 1.07-1.09x faster on mb1ic32ih56 at 1 thread,
+ * Zen 4, where every AVX-512 chunk was an edge chunk). Its first maximum in `*best`, NaN in
  * the lanes whose window holds a NaN: the compare is an ordered
  * greater-than (one compare a tap instead of kb_pool_max_replaces' three
  * operations), exact only without NaN, so the caller redoes those lanes.
@@ -845,7 +915,8 @@ static inline size_t bwd_gmax_thread_floats(const kb_pool2d_shape *s) {
  * a NaN check of the whole plane first and no tracking here, slower too
  * (the extra pass costs more than the compares it saves). */
 ROWS_INLINE simd_vec gmax_taps(const float *row, int64_t col, int64_t in_width, bool edge,
-                               int64_t rows, int64_t r0, int64_t kernel_w, simd_vec *best_out) {
+                               bool plain, int64_t rows, int64_t r0, int64_t kernel_w,
+                               simd_vec *best_out) {
     /* Tap numbers from the first row read, r0 kw added once at the end:
      * constants per tap when kernel_w and rows are. Each row's first
      * maximum first, then the rows in order: a later row replaces only when
@@ -856,11 +927,15 @@ ROWS_INLINE simd_vec gmax_taps(const float *row, int64_t col, int64_t in_width, 
     simd_mask nan = SIMD_UNORD(best, best); /* no lane */
     for (int64_t r = 0; r < rows; r++) {
         const float *x = row + r * in_width;
-        simd_vec row_best = SIMD_ZERO(), row_tap = SIMD_ZERO();
+        simd_vec row_best = SIMD_ZERO(), row_tap = SIMD_ZERO(), t0, t1, t2;
+        if (plain) /* kernel_w 3 (fwd_plain_3s2): col is 2 j0 - 1 */
+            taps_3s2(x, (col + 1) / 2, -INFINITY, &t0, &t1, &t2);
         for (int64_t q = 0; q < kernel_w; q += 2) {
             const int64_t c = col + q;
             simd_vec even, odd;
-            if (edge)
+            if (plain)
+                even = q == 0 ? t0 : t2, odd = q == 0 ? t1 : t2;
+            else if (edge)
                 SIMD_DEINTERLEAVE(SIMD_LOAD_WITHIN(x, c, in_width, -INFINITY),
                                   SIMD_LOAD_WITHIN(x, c + SIMD_WIDTH, in_width, -INFINITY), &even,
                                   &odd);
@@ -919,16 +994,29 @@ ROWS_INLINE void gmax_out_row(const kb_pool2d_shape *s, const fwd_edges *e, cons
     const int64_t r0 = h0 - (oh * stride_h - s->pad_top);
     const float *row = plane + h0 * in_width;
     const bool full = rows == kernel_h;
+    /* fwd_plain_3s2 rows: every chunk from plain loads, the last one taken
+     * as the row's last W outputs and moved down to its place (as in
+     * fwd_hrow); only chunk 0 holds padding (its lane 0). */
+    const bool plain = kernel_w == 3 && e->plain_3s2;
+    const int64_t last = (out_width - 1) / SIMD_WIDTH * SIMD_WIDTH;
     for (int64_t k = 0; k < e->chunks; k++) {
-        const bool edge = k < e->lo || k >= e->hi;
-        const int64_t ow = k * SIMD_WIDTH, col = 2 * ow - s->pad_left;
+        const bool edge = plain ? k == 0 : k < e->lo || k >= e->hi;
+        const int64_t ow = k * SIMD_WIDTH;
+        const int64_t at = plain && ow == last ? out_width - SIMD_WIDTH : ow;
+        const int64_t col = 2 * at - s->pad_left;
         simd_vec best, tap;
-        if (full && !edge) /* rows a constant: the tap loops unroll */
-            tap = gmax_taps(row, col, in_width, false, kernel_h, 0, kernel_w, &best);
+        if (full && plain) /* rows a constant: the tap loops unroll */
+            tap = gmax_taps(row, col, in_width, false, true, kernel_h, 0, kernel_w, &best);
+        else if (full && !edge)
+            tap = gmax_taps(row, col, in_width, false, false, kernel_h, 0, kernel_w, &best);
         else if (full)
-            tap = gmax_taps(row, col, in_width, true, kernel_h, 0, kernel_w, &best);
+            tap = gmax_taps(row, col, in_width, true, false, kernel_h, 0, kernel_w, &best);
         else /* the top and bottom rows of the plane */
-            tap = gmax_taps(row, col, in_width, edge, rows, r0, kernel_w, &best);
+            tap = gmax_taps(row, col, in_width, edge, plain, rows, r0, kernel_w, &best);
+        if (at != ow) {
+            tap = SIMD_LANES_FROM(tap, ow - at);
+            best = SIMD_LANES_FROM(best, ow - at);
+        }
         const int n = out_width - ow < SIMD_WIDTH ? (int)(out_width - ow) : SIMD_WIDTH;
         /* Redone one by one: lanes with a NaN, and in edge chunks lanes whose
          * maximum is -inf (a tie with the padding). */

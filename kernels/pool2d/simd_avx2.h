@@ -69,6 +69,13 @@ static inline void simd_deinterleave(__m256 lo, __m256 hi, __m256 *even, __m256 
 static inline __m256 simd_raw_to_lanes(__m256 v) {
     return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(v), _MM_SHUFFLE(3, 1, 2, 0)));
 }
+/* Lane i into lane i + 1 and `fill` into lane 0, in simd_deinterleave's
+ * order: its positions hold lanes 0 1 4 5 | 2 3 6 7, so position p takes
+ * position 0 5 2 1 4 3 6 of lane(p) - 1, then the fill. */
+static inline __m256 simd_raw_shift_up1(__m256 v, float fill) {
+    const __m256 moved = _mm256_permutevar8x32_ps(v, _mm256_setr_epi32(0, 0, 5, 2, 1, 4, 3, 6));
+    return _mm256_blend_ps(moved, _mm256_set1_ps(fill), 0x01);
+}
 /* The inverse of simd_deinterleave: lo:hi from even and odd lanes in its
  * in-lane order (unpacking within 128-bit lanes undoes the shuffles). */
 static inline void simd_interleave(__m256 even, __m256 odd, __m256 *lo, __m256 *hi) {
@@ -107,6 +114,11 @@ static inline __m256 simd_load_within(const float *row, int64_t col, int64_t wid
 }
 #define SIMD_DEINTERLEAVE(lo, hi, even, odd) simd_deinterleave(lo, hi, even, odd)
 #define SIMD_RAW_TO_LANES(v) simd_raw_to_lanes(v)
+#define SIMD_RAW_SHIFT_UP1(v, fill) simd_raw_shift_up1(v, fill)
+/* Lanes first .. 7 of v into lanes 0 .. 7 - first (the others unused). */
+#define SIMD_LANES_FROM(v, first)                                                                  \
+    _mm256_permutevar8x32_ps(v, _mm256_add_epi32(_mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7),        \
+                                                 _mm256_set1_epi32((int32_t)(first))))
 #define SIMD_UNORD(a, b) _mm256_cmp_ps(a, b, _CMP_UNORD_Q) /* a or b is NaN */
 #define SIMD_INTERLEAVE(even, odd, lo, hi) simd_interleave(even, odd, lo, hi)
 #define SIMD_LANES_TO_RAW(v) simd_raw_to_lanes(v) /* the permutation is its own inverse */

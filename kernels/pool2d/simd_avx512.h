@@ -89,6 +89,17 @@ static inline __m512 simd_gathern(const float *p, int64_t stride, int n) {
 }
 #define SIMD_DEINTERLEAVE(lo, hi, even, odd) simd_deinterleave(lo, hi, even, odd)
 #define SIMD_RAW_TO_LANES(v) (v)
+/* Lanes first .. 15 of v into lanes 0 .. 15 - first (the others unused). */
+#define SIMD_LANES_FROM(v, first)                                                                  \
+    _mm512_permutexvar_ps(                                                                         \
+        _mm512_add_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),  \
+                         _mm512_set1_epi32((int32_t)(first))),                                     \
+        v)
+/* Lane i of v into lane i + 1, `fill` into lane 0 (lanes in SIMD_DEINTERLEAVE
+ * order, which is lane order here). */
+#define SIMD_RAW_SHIFT_UP1(v, fill)                                                                \
+    _mm512_castsi512_ps(_mm512_alignr_epi32(_mm512_castps_si512(v),                                \
+                                            _mm512_castps_si512(_mm512_set1_ps(fill)), 15))
 #define SIMD_UNORD(a, b) _mm512_cmp_ps_mask(a, b, _CMP_UNORD_Q) /* a or b is NaN */
 #define SIMD_INTERLEAVE(even, odd, lo, hi) simd_interleave(even, odd, lo, hi)
 #define SIMD_LANES_TO_RAW(v) (v)

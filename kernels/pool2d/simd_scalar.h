@@ -42,6 +42,8 @@ typedef bool simd_mask;
 #define SIMD_EVENS(lo, hi) ((void)(hi), (lo))
 #define SIMD_DEINTERLEAVE(lo, hi, even, odd) (*(even) = (lo), *(odd) = (hi))
 #define SIMD_RAW_TO_LANES(v) (v)
+#define SIMD_RAW_SHIFT_UP1(v, fill) ((void)(v), (fill)) /* one lane: only the fill */
+#define SIMD_LANES_FROM(v, first) ((void)(first), (v)) /* first is 0 at one lane */
 #define SIMD_UNORD(a, b) ((a) != (a) || (b) != (b))
 #define SIMD_INTERLEAVE(even, odd, lo, hi) (*(lo) = (even), *(hi) = (odd))
 #define SIMD_LANES_TO_RAW(v) (v)
