@@ -905,10 +905,11 @@ static inline size_t bwd_gmax_thread_floats(const kb_pool2d_shape *s) {
  * window; `edge`: the chunk reads columns outside the input, through
  * masked loads that give -inf there; `plain`: a fwd_plain_3s2 row, read by
  * taps_3s2 (col = 2 j0 - 1; 1.07-1.09x faster on mb1ic32ih56 at 1 thread,
- * Zen 4, where every AVX-512 chunk was an edge chunk). Its first maximum in `*best`, NaN in
- * the lanes whose window holds a NaN: the compare is an ordered
- * greater-than (one compare a tap instead of kb_pool_max_replaces' three
- * operations), exact only without NaN, so the caller redoes those lanes.
+ * Zen 4, where every AVX-512 chunk was an edge chunk). Its first maximum
+ * in `*best`, NaN in the lanes whose window holds a NaN: the compare is an
+ * ordered greater-than (one compare a tap instead of kb_pool_max_replaces'
+ * three operations), exact only without NaN, so the caller redoes those
+ * lanes.
  * Measured on Zen 4 (the taps alone of mb1ic32ih56, 1 thread): the maximum
  * as a max instead of a blend, 48 -> 43 us (blends and compares share
  * ports); tried and dropped: NaN found by a sum of the window, 43 -> 55 us;
