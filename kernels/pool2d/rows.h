@@ -186,13 +186,26 @@ typedef struct {
 
 /* Windows 3 wide at stride 2 with one padding column on the left (ResNet's
  * 3x3 stride-2 pad-1 max pool) on rows at least two vectors wide whose last
- * window ends inside the row: the forward takes every chunk with plain
- * loads (fwd_hchunk_3s2). The masked loads of the edge chunks build their
- * masks per load, and a 56-wide row at 16 lanes has no other chunk (3x3
- * stride-2 max from L2, 1 thread, Zen 4: see fwd_hchunk_3s2). */
+ * window ends inside the row: the forward and the gathered max backward
+ * take every chunk with plain loads (taps_3s2). The masked loads of the
+ * edge chunks build their masks per load, and a 56-wide row at 16 lanes has
+ * no other chunk (3x3 stride-2 max from L2, 1 thread, Zen 4: see
+ * fwd_hchunk_3s2). */
 static inline bool fwd_plain_3s2(const kb_pool2d_shape *s) {
     return s->stride_w == 2 && s->kernel_w == 3 && s->pad_left == 1 && s->out_width >= SIMD_WIDTH &&
            s->in_width >= 2 * SIMD_WIDTH && 2 * s->out_width <= s->in_width;
+}
+
+/* The first output a fwd_plain_3s2 chunk at output `ow` is computed from:
+ * ow itself, except the row's last chunk when the row ends in a partial
+ * vector, which is taken as the row's last SIMD_WIDTH outputs (windows
+ * inside the row) and moved down to ow by SIMD_LANES_FROM(v, ow - from).
+ * The chunk is stored at ow either way: a load of the H row or tap row
+ * that spanned two overlapping stores would not be forwarded from them and
+ * would wait for both to retire (an overlapping last store made the
+ * forward 1.3x slower). */
+static inline int64_t plain_3s2_from(int64_t ow, int64_t out_width) {
+    return ow + SIMD_WIDTH > out_width ? out_width - SIMD_WIDTH : ow;
 }
 
 static inline fwd_edges fwd_edges_of(const kb_pool2d_shape *s) {
@@ -353,24 +366,22 @@ ROWS_INLINE void fwd_hrow(const kb_pool2d_shape *s, const fwd_edges *e, const fl
                           float *left, float *right, float *h, bool max, int64_t stride_w,
                           int64_t kernel_w) {
     const int64_t step = SIMD_WIDTH * stride_w, in_width = s->in_width;
-    /* The edge rows are written first and read after the interior: by then
-     * their stores have left the store queue, so the unaligned loads that
-     * straddle two of them need no store forwarding (which would stall). */
+    /* stride_w and kernel_w are the caller's constants: other shapes drop this. */
     if (stride_w == 2 && kernel_w == 3 && e->plain_3s2) {
-        /* The last chunk is computed as the row's last SIMD_WIDTH outputs
-         * and moved down to its aligned place: every H vector is stored
-         * where fwd_vrow loads it (a load spanning two stores is not
-         * forwarded from them and waits for both to retire: an overlapping
-         * store of the last chunk made the forward 1.3x slower). */
+        /* The last chunk (plain_3s2_from) peeled: the test per chunk in the
+         * loop made the forward 1.08-1.10x slower (mb1ic32ih56, Zen 4). */
         const int64_t out_width = s->out_width, last = (out_width - 1) / SIMD_WIDTH * SIMD_WIDTH;
         for (int64_t j0 = 0; j0 < last; j0 += SIMD_WIDTH) {
             __builtin_prefetch(row + 2 * j0 + FWD_PREFETCH_FLOATS);
             SIMD_STORE(h + j0, fwd_hchunk_3s2(row, j0, max));
         }
-        const int64_t from = out_width - SIMD_WIDTH;
+        const int64_t from = out_width - SIMD_WIDTH; /* = plain_3s2_from(last, out_width) */
         SIMD_STORE(h + last, SIMD_LANES_FROM(fwd_hchunk_3s2(row, from, max), last - from));
         return;
     }
+    /* The edge rows are written first and read after the interior: by then
+     * their stores have left the store queue, so the unaligned loads that
+     * straddle two of them need no store forwarding (which would stall). */
     const bool masked = fwd_edges_masked(stride_w); /* stride_w: the caller's constant */
     if (e->lo > 0 && !masked) fwd_copy_edge(row, in_width, -s->pad_left, e->left, left);
     if (e->hi < e->chunks && !masked) fwd_copy_edge(row, in_width, e->right_col, e->right, right);
@@ -995,15 +1006,13 @@ ROWS_INLINE void gmax_out_row(const kb_pool2d_shape *s, const fwd_edges *e, cons
     const int64_t r0 = h0 - (oh * stride_h - s->pad_top);
     const float *row = plane + h0 * in_width;
     const bool full = rows == kernel_h;
-    /* fwd_plain_3s2 rows: every chunk from plain loads, the last one taken
-     * as the row's last W outputs and moved down to its place (as in
-     * fwd_hrow); only chunk 0 holds padding (its lane 0). */
+    /* fwd_plain_3s2 rows: every chunk from plain loads (plain_3s2_from);
+     * only chunk 0 holds padding (its lane 0). */
     const bool plain = kernel_w == 3 && e->plain_3s2;
-    const int64_t last = (out_width - 1) / SIMD_WIDTH * SIMD_WIDTH;
     for (int64_t k = 0; k < e->chunks; k++) {
         const bool edge = plain ? k == 0 : k < e->lo || k >= e->hi;
         const int64_t ow = k * SIMD_WIDTH;
-        const int64_t at = plain && ow == last ? out_width - SIMD_WIDTH : ow;
+        const int64_t at = plain ? plain_3s2_from(ow, out_width) : ow;
         const int64_t col = 2 * at - s->pad_left;
         simd_vec best, tap;
         if (full && plain) /* rows a constant: the tap loops unroll */
